@@ -1,0 +1,34 @@
+"""cosmofit: fit flat LCDM and PBUF background cosmologies to CMB, BAO and supernova data.
+
+The public Python API is loaded on first use so that ``import cosmofit`` (and
+``cosmofit --help``) stays instant:
+
+* :func:`background` - distances and scales at one parameter point;
+* :func:`load_likelihood` - joint Gaussian likelihood of named datasets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cosmofit._version import __version__
+
+_LAZY = {
+    "background": ("cosmofit.physics.background", "background"),
+    "Background": ("cosmofit.physics.background", "Background"),
+    "load_likelihood": ("cosmofit.likelihoods.joint", "load_likelihood"),
+    "get_model": ("cosmofit.models.registry", "get_model"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cosmofit' has no attribute {name!r}")

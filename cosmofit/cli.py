@@ -1,0 +1,111 @@
+"""The ``cosmofit`` command: command groups, global options and error handling.
+
+This module and ``cosmofit/commands/*`` import only typer and the standard
+library at top level, so ``cosmofit --help`` never pays for numpy or scipy.
+Every :class:`~cosmofit.errors.CosmofitError` becomes a one-line message on
+stderr and its exit code (2 for usage errors, 1 for data, physics and store
+errors); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from typer.core import TyperGroup
+
+from cosmofit._version import __version__
+from cosmofit.commands import data as data_commands
+from cosmofit.commands import fit as fit_commands
+from cosmofit.commands import optimize as optimize_commands
+from cosmofit.commands import store as store_commands
+from cosmofit.errors import CosmofitError
+
+_DEBUG_ENV = "COSMOFIT_DEBUG"
+
+
+def _debug_enabled() -> bool:
+    return os.environ.get(_DEBUG_ENV, "") not in ("", "0")
+
+
+class CosmofitGroup(TyperGroup):
+    """Turns library errors into exit codes, for nested groups and CliRunner alike."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CosmofitError as error:
+            if _debug_enabled():
+                raise
+            typer.echo(f"Error: {error}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("Interrupted.", err=True)
+            raise typer.Exit(130) from None
+
+
+app = typer.Typer(
+    cls=CosmofitGroup,
+    name="cosmofit",
+    help=(
+        "Fit flat LCDM and PBUF background cosmologies to Planck 2018 distance priors, "
+        "BAO and Type Ia supernovae.\n\n"
+        "Examples:\n\n"
+        "  cosmofit optimize cmb --model pbuf --warm-start\n\n"
+        "  cosmofit fit cmb,bao,sn --model lcdm\n\n"
+        "  cosmofit store history lcdm\n\n"
+        "  cosmofit data list"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"cosmofit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version_callback,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+    debug: bool = typer.Option(
+        False,
+        "--debug",
+        help="Show full tracebacks instead of one-line errors.",
+    ),
+) -> None:
+    """Fit background cosmologies to CMB, BAO and supernova data."""
+    if debug:
+        os.environ[_DEBUG_ENV] = "1"
+
+
+fit_commands.register(app)
+optimize_commands.register(app)
+app.add_typer(store_commands.app, name="store")
+app.add_typer(data_commands.app, name="data")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except CosmofitError as error:  # raised outside a command (e.g. while parsing)
+        if _debug_enabled():
+            raise
+        print(f"Error: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Command groups of the ``cosmofit`` CLI: flags -> settings -> one service call -> render."""

@@ -1,0 +1,26 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model: lcdm, pbuf or wcdm.")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", "-s", help="Set a parameter's start or fixed value, NAME=VALUE (repeatable)."
+    ),
+]
+CovScaleOpt = Annotated[
+    float, typer.Option("--cov-scale", help="Multiply every covariance by S (chi2 -> chi2/S).")
+]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store directory (default: $COSMOFIT_STORE or the user data dir).",
+        show_default=False,
+    ),
+]

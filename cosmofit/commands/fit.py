@@ -1,0 +1,152 @@
+"""``cosmofit fit``: chi^2 of a model on datasets at its current defaults."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cosmofit.commands._options import CovScaleOpt, SetOpt, StoreOpt
+from cosmofit.commands._output import JsonOpt, fmt, print_json, stderr, stdout
+
+HELP = """Evaluate a model on datasets at its current defaults.
+
+Current defaults are the store's optimized values where there are any and
+the built-in values otherwise; --set overrides both. With stored values, the
+chi2 at the built-in defaults is shown alongside. --optimize fits the listed
+parameters for this run only (add --save to store the result).
+
+DATASETS is a comma-separated list of dataset names or aliases
+(cmb, bao, sn, joint = cmb,bao,sn; see `cosmofit data list`).
+
+Examples:
+
+  cosmofit fit cmb,bao,sn --model lcdm
+
+  cosmofit fit joint --model all
+
+  cosmofit fit bao --model pbuf --set k_sat=1 --json
+
+  cosmofit fit sn --optimize Om0
+"""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fit", help=HELP)(fit)
+
+
+def fit(
+    datasets: Annotated[str, typer.Argument(help="Datasets, e.g. cmb,bao,sn or joint.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="lcdm, pbuf, wcdm or all.")] = "lcdm",
+    set_: SetOpt = None,
+    cov_scale: CovScaleOpt = 1.0,
+    optimize: Annotated[
+        str | None, typer.Option("--optimize", help="Fit these parameters for this run, P1,P2.")
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="With --optimize: store the result.")
+    ] = False,
+    from_builtin: Annotated[
+        bool, typer.Option("--from-builtin", help="Ignore the store; use built-in defaults.")
+    ] = False,
+    store: StoreOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    from cosmofit.errors import UsageError
+    from cosmofit.fitting.evaluate import evaluate_fit
+    from cosmofit.settings import FitSettings, make_settings, parse_assignments, split_names
+
+    if save and optimize is None:
+        raise UsageError("--save only applies with --optimize P1,P2")
+    models = ["lcdm", "pbuf"] if model.strip().lower() == "all" else [model]
+    results = [
+        evaluate_fit(
+            make_settings(
+                FitSettings,
+                model=m,
+                datasets=split_names(datasets),
+                overrides=parse_assignments(set_),
+                cov_scale=cov_scale,
+                optimize=split_names(optimize) if optimize is not None else None,
+                save=save,
+                use_store=not from_builtin,
+                store=store,
+            )
+        )
+        for m in models
+    ]
+    consistency = None
+    if len(results) > 1:
+        from cosmofit.store.store import OptimizedParameterStore
+
+        consistency = OptimizedParameterStore(store).validate_cross_model_consistency()
+    if json_output:
+        if len(results) == 1:
+            print_json(results[0])
+        else:
+            import json
+
+            typer.echo(
+                json.dumps(
+                    {
+                        "results": [r.model_dump(mode="json") for r in results],
+                        "consistency": consistency.model_dump(mode="json"),
+                    },
+                    indent=2,
+                )
+            )
+    else:
+        for result in results:
+            render_fit(result)
+        if consistency is not None:
+            from cosmofit.commands.store import render_consistency
+
+            render_consistency(consistency)
+    for result in results:
+        for warning in result.warnings:
+            stderr().print(f"[yellow]warning[/yellow] ({result.model}): {warning}")
+
+
+def render_fit(result) -> None:
+    from rich.table import Table
+
+    console = stdout()
+    chi2 = Table(title=f"{result.model} on {', '.join(result.datasets)}")
+    chi2.add_column("dataset")
+    chi2.add_column("N", justify="right")
+    chi2.add_column("chi2", justify="right")
+    if result.chi2_builtin is not None:
+        chi2.add_column("chi2 at built-in defaults", justify="right")
+    for name in [*result.datasets, "total"]:
+        n = result.n_data if name == "total" else result.n_data_by_dataset[name]
+        row = [name, str(n), fmt(result.chi2[name])]
+        if result.chi2_builtin is not None:
+            row.append(fmt(result.chi2_builtin[name]))
+        chi2.add_row(*row, style="bold" if name == "total" else None)
+    console.print(chi2)
+    stats = result.statistics
+    console.print(
+        f"k = {stats.n_free}  dof = {stats.dof}  reduced chi2 = {fmt(stats.reduced_chi2)}  "
+        f"AIC = {fmt(stats.aic)}  BIC = {fmt(stats.bic)}"
+        + (f"  cov-scale = {result.cov_scale:g}" if result.cov_scale != 1.0 else "")
+    )
+    params = Table(title="parameters")
+    params.add_column("name")
+    params.add_column("value", justify="right")
+    params.add_column("source")
+    for name, value in result.params.items():
+        params.add_row(name, fmt(value, 7), result.param_source[name])
+    console.print(params)
+    derived = Table(title="derived")
+    derived.add_column("quantity")
+    derived.add_column("value", justify="right")
+    for name, value in result.derived.items():
+        derived.add_row(name, fmt(value, 7))
+    console.print(derived)
+    if result.optimization is not None:
+        opt = result.optimization
+        console.print(
+            f"optimized {', '.join(opt['optimized'])} for this run: improvement "
+            f"{fmt(opt['improvement'])}; "
+            + ("stored" if opt["stored"] else "not stored (add --save)")
+        )

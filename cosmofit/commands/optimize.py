@@ -1,0 +1,228 @@
+"""``cosmofit optimize``: choose parameters, optimize them, store the result."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cosmofit.commands._options import CovScaleOpt, SetOpt, StoreOpt
+from cosmofit.commands._output import JsonOpt, fmt, print_json, stderr, stdout
+
+HELP = """Optimize model parameters on datasets and store them as the new defaults.
+
+DATASETS is a comma-separated list of names or aliases (cmb, bao, sn, joint).
+By default every optimizable parameter of the model moves; --params picks a
+subset, --freeze locks parameters for this run, --set fixes start values.
+The result updates the store (per-model lock, atomic write, history, backup)
+unless --dry-run, which computes everything and writes nothing.
+
+Examples:
+
+  cosmofit optimize cmb --model lcdm
+
+  cosmofit optimize cmb --model pbuf --warm-start
+
+  cosmofit optimize cmb,bao,sn --model pbuf --params k_sat,H0,Om0 --freeze ns
+
+  cosmofit optimize bao --model lcdm --set Obh2=0.02218 --params H0,Om0 --dry-run --json
+"""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("optimize", help=HELP)(optimize)
+
+
+def optimize(
+    datasets: Annotated[str, typer.Argument(help="Datasets, e.g. cmb or cmb,bao,sn.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="lcdm, pbuf, wcdm or all.")] = "lcdm",
+    params: Annotated[
+        str | None,
+        typer.Option(
+            "--params",
+            "--optimize",
+            help="Parameters to optimize, P1,P2 (default: all optimizable).",
+        ),
+    ] = None,
+    freeze: Annotated[
+        list[str] | None,
+        typer.Option("--freeze", help="Lock a parameter for this run (repeatable, or P1,P2)."),
+    ] = None,
+    set_: SetOpt = None,
+    warm_start: Annotated[
+        bool, typer.Option("--warm-start", help="Start from the latest compatible run (< 24 h).")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compute everything, write nothing.")
+    ] = False,
+    cov_scale: CovScaleOpt = 1.0,
+    method: Annotated[
+        str, typer.Option("--method", help="L-BFGS-B, Nelder-Mead, Powell or trust-constr.")
+    ] = "L-BFGS-B",
+    starts: Annotated[int, typer.Option("--starts", help="Number of starts (multi-start).")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the extra start points.")] = 0,
+    no_store_defaults: Annotated[
+        bool, typer.Option("--from-builtin", help="Start from built-in defaults, not the store.")
+    ] = False,
+    store: StoreOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    from cosmofit.fitting.run import run_optimization
+    from cosmofit.settings import OptimizeSettings, make_settings, parse_assignments, split_names
+
+    models = ["lcdm", "pbuf"] if model.strip().lower() == "all" else [model]
+    base = {
+        "datasets": split_names(datasets),
+        "optimize": split_names(params) if params is not None else None,
+        "freeze": split_names(freeze),
+        "overrides": parse_assignments(set_),
+        "warm_start": warm_start,
+        "dry_run": dry_run,
+        "cov_scale": cov_scale,
+        "method": method,
+        "starts": starts,
+        "seed": seed,
+        "use_store": not no_store_defaults,
+        "store": store,
+    }
+    all_settings = [make_settings(OptimizeSettings, model=m, **base) for m in models]
+    results = []
+    for settings in all_settings:
+        with _progress(settings, quiet=json_output) as on_start_done:
+            results.append(run_optimization(settings, on_start_done=on_start_done))
+    consistency = _consistency(store) if len(results) > 1 else None
+    if json_output:
+        if len(results) == 1:
+            print_json(results[0])
+        else:
+            import json
+
+            typer.echo(
+                json.dumps(
+                    {
+                        "results": [r.model_dump(mode="json") for r in results],
+                        "consistency": consistency.model_dump(mode="json") if consistency else None,
+                    },
+                    indent=2,
+                )
+            )
+    else:
+        for result in results:
+            render_optimization(result)
+        if consistency is not None:
+            from cosmofit.commands.store import render_consistency
+
+            render_consistency(consistency)
+    for result in results:
+        for warning in result.warnings:
+            stderr().print(f"[yellow]warning[/yellow] ({result.model}): {warning}")
+
+
+def _consistency(store_dir):
+    from cosmofit.store.store import OptimizedParameterStore
+
+    return OptimizedParameterStore(store_dir).validate_cross_model_consistency()
+
+
+class _progress:
+    """A spinner (one start) or a bar (several starts) on stderr while the optimizer runs."""
+
+    def __init__(self, settings, *, quiet: bool):
+        self.settings = settings
+        self.quiet = quiet
+        self._progress = None
+
+    def __enter__(self):
+        if self.quiet:
+            return None
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} starts"),
+            TimeElapsedColumn(),
+            console=stderr(),
+            transient=True,
+        )
+        self._progress.start()
+        label = f"optimizing {self.settings.model} on {','.join(self.settings.datasets)}"
+        task = self._progress.add_task(label, total=self.settings.starts)
+        return lambda index, outcome: self._progress.advance(task)
+
+    def __exit__(self, *exc):
+        if self._progress is not None:
+            self._progress.stop()
+        return False
+
+
+def render_optimization(result) -> None:
+    from rich.table import Table
+
+    console = stdout()
+    status = "converged" if result.converged else "NOT converged"
+    title = (
+        f"{result.model} on {result.dataset_tag}: {status} ({result.method}, "
+        f"{result.nfev} evaluations, {result.wall_s:.2f} s)"
+    )
+    table = Table(title=title)
+    for column in ("parameter", "role", "start", "final", "1-sigma", "note"):
+        table.add_column(
+            column, justify="right" if column in ("start", "final", "1-sigma") else "left"
+        )
+    roles = {n: "optimized" for n in result.optimized}
+    roles.update({n: "frozen" for n in result.frozen})
+    for name, value in result.params.items():
+        role = roles.get(name, "fixed")
+        note = []
+        if name in result.unconstrained:
+            note.append("unconstrained")
+        if name in result.bounds_hit:
+            note.append("at bound")
+        if role != "optimized":
+            note.append(result.param_source[name])
+        style = "bold" if role == "optimized" else ("cyan" if role == "frozen" else "dim")
+        error = result.errors.get(name)
+        table.add_row(
+            name,
+            role,
+            fmt(result.start[name], 7),
+            fmt(value, 7),
+            fmt(error, 3) if error is not None else "-",
+            ", ".join(note),
+            style=style,
+        )
+    console.print(table)
+    chi2 = Table(title="chi2")
+    for column in ("dataset", "N", "start", "final"):
+        chi2.add_column(column, justify="left" if column == "dataset" else "right")
+    for name in result.datasets:
+        chi2.add_row(
+            name,
+            str(result.n_data_by_dataset[name]),
+            fmt(result.chi2_start[name]),
+            fmt(result.chi2[name]),
+        )
+    chi2.add_row(
+        "total",
+        str(result.n_data),
+        fmt(result.chi2_start["total"]),
+        fmt(result.chi2["total"]),
+        style="bold",
+    )
+    console.print(chi2)
+    stats = result.statistics
+    console.print(
+        f"improvement {fmt(result.improvement)}  k = {stats.n_free}  dof = {stats.dof}  "
+        f"AIC = {fmt(stats.aic)}  BIC = {fmt(stats.bic)}"
+        + (
+            f"  spread of {len(result.starts)} starts = {fmt(result.spread, 3)}"
+            if len(result.starts) > 1
+            else ""
+        )
+    )
+    if result.stored:
+        console.print(f"stored as run {result.run_id}")
+    else:
+        console.print("dry run: nothing written" if result.run_id else "not stored")

@@ -1,0 +1,187 @@
+"""``cosmofit store``: inspect the optimized-parameter store, its history, and roll back."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cosmofit.commands._options import StoreOpt
+from cosmofit.commands._output import JsonOpt, fmt, print_json, stderr, stdout
+
+app = typer.Typer(
+    help=(
+        "Inspect and restore optimized parameters.\n\n"
+        "Examples:\n\n"
+        "  cosmofit store show\n\n"
+        "  cosmofit store history lcdm --limit 5\n\n"
+        "  cosmofit store restore lcdm --run 3f2a9c1b7d4e"
+    ),
+    no_args_is_help=True,
+)
+
+ModelArg = Annotated[str, typer.Argument(help="Model name: lcdm or pbuf.")]
+
+
+def _open(store_dir):
+    from cosmofit.store.store import OptimizedParameterStore
+
+    return OptimizedParameterStore(store_dir)
+
+
+def _print_warnings(store) -> None:
+    for warning in store.warnings:
+        stderr().print(f"[yellow]warning[/yellow]: {warning}")
+
+
+@app.command("show")
+def show(
+    model: Annotated[str | None, typer.Argument(help="Model (default: lcdm and pbuf).")] = None,
+    store: StoreOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Current defaults of each model: value, source dataset tag, run and date."""
+    from cosmofit.models.registry import get_model
+
+    st = _open(store)
+    models = [get_model(model).name] if model else ["lcdm", "pbuf"]
+    documents = {m: st.get_model_defaults(m) for m in models}
+    _print_warnings(st)
+    if json_output:
+        print_json(
+            {m: {n: e.model_dump() for n, e in entries.items()} for m, entries in documents.items()}
+        )
+        return
+    from rich.table import Table
+
+    for m, entries in documents.items():
+        table = Table(title=f"{m} defaults ({st.root})")
+        for column in ("parameter", "value", "source", "run", "timestamp", "method"):
+            table.add_column(column, justify="right" if column == "value" else "left")
+        for name, entry in entries.items():
+            table.add_row(
+                name,
+                fmt(entry.value, 8),
+                entry.source,
+                entry.run_id or "-",
+                entry.timestamp or "-",
+                entry.method or "-",
+                style=None if entry.source == "default" else "bold",
+            )
+        stdout().print(table)
+
+
+@app.command("history")
+def history(
+    model: ModelArg,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", help="Show only the newest N.")
+    ] = None,
+    store: StoreOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Every optimization and restore of a model, oldest first."""
+    from cosmofit.errors import UsageError
+    from cosmofit.models.registry import get_model
+
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be at least 1, got {limit}")
+    st = _open(store)
+    records = st.get_optimization_history(get_model(model).name, limit=limit)
+    _print_warnings(st)
+    if json_output:
+        print_json([r.model_dump(mode="json") for r in records])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{model} history ({len(records)} records)")
+    for column in (
+        "run",
+        "kind",
+        "timestamp",
+        "datasets",
+        "optimized",
+        "chi2 start",
+        "chi2",
+        "method",
+    ):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            r.run_id,
+            r.kind,
+            r.timestamp,
+            r.dataset_tag,
+            ",".join(r.optimized),
+            fmt(r.chi2_start),
+            fmt(r.chi2),
+            r.method,
+        )
+    stdout().print(table)
+
+
+@app.command("restore")
+def restore(
+    model: ModelArg,
+    run: Annotated[str | None, typer.Option("--run", help="Run id from `store history`.")] = None,
+    backup: Annotated[
+        str | None, typer.Option("--backup", help="Backup file name (see `store backups`).")
+    ] = None,
+    store: StoreOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Roll a model's defaults back to a recorded run or a backup (itself recorded in history)."""
+    from cosmofit.errors import UsageError
+    from cosmofit.models.registry import get_model
+
+    if (run is None) == (backup is None):
+        raise UsageError("give exactly one of --run RUN_ID or --backup NAME")
+    st = _open(store)
+    document = st.restore(get_model(model).name, run_id=run, backup=backup)
+    _print_warnings(st)
+    if json_output:
+        print_json(document)
+        return
+    stdout().print(f"restored {model} from {'run ' + run if run else 'backup ' + str(backup)}")
+
+
+@app.command("backups")
+def backups(model: ModelArg, store: StoreOpt = None, json_output: JsonOpt = False) -> None:
+    """Backup files of a model, newest last (names for `store restore --backup`)."""
+    from cosmofit.models.registry import get_model
+
+    names = _open(store).list_backups(get_model(model).name)
+    if json_output:
+        print_json(names)
+        return
+    for name in names:
+        stdout().print(name)
+
+
+@app.command("path")
+def path(store: StoreOpt = None, json_output: JsonOpt = False) -> None:
+    """Where the store lives."""
+    from cosmofit.store.store import resolve_store_root
+
+    root = resolve_store_root(store)
+    if json_output:
+        print_json({"store": str(root)})
+        return
+    typer.echo(str(root))
+
+
+def render_consistency(report) -> None:
+    from rich.table import Table
+
+    table = Table(title="cross-model consistency (lcdm vs pbuf)")
+    for column in ("parameter", "lcdm", "pbuf", "relative difference", "ok"):
+        table.add_column(column)
+    for row in report.rows:
+        table.add_row(
+            row.param,
+            fmt(row.lcdm_value, 7),
+            fmt(row.pbuf_value, 7),
+            fmt(row.relative_difference, 3),
+            "yes" if row.ok else "NO",
+        )
+    stdout().print(table)

@@ -1,0 +1,67 @@
+"""Checksums and atomic writes: a dataset file is either complete and verified, or rejected.
+
+Kept free of numpy so that hashing and writing specs stay cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from cosmofit.errors import DataError
+
+_CHUNK = 1 << 20
+
+
+def sha256_bytes(content: bytes) -> str:
+    """Hex sha256 of ``content`` (for files already read into memory)."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks so large files need little memory."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as error:
+        raise DataError(f"{path}: cannot read it ({error.strerror}); check the path") from None
+    return digest.hexdigest()
+
+
+def check_sha256(name: str, path: Path, actual: str, expected: str, *, builtin: bool) -> None:
+    """Raise DataError unless ``actual`` equals ``expected`` (the hash recorded in the spec)."""
+    if actual == expected:
+        return
+    fix = (
+        "reinstall cosmofit"
+        if builtin
+        else f"re-add the dataset with `cosmofit data add {name} ... --overwrite`"
+    )
+    raise DataError(
+        f"{name}: sha256 mismatch for {path} (expected {expected[:12]}..., got {actual[:12]}...);"
+        f" {fix}"
+    )
+
+
+def atomic_write_bytes(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` via a temporary file and ``os.replace``.
+
+    Readers then see either the old file or the complete new one, never a
+    partial write (an interrupted ``cosmofit data add`` leaves no broken dataset).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp_name, 0o644)  # mkstemp's 0600 would hide shared data files
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise

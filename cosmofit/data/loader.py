@@ -1,0 +1,156 @@
+"""Loading datasets by name (verified, validated, cached) and adding a user's own datasets.
+
+Every load checks the embedded file's sha256 against the registry and
+validates the arrays, because a fit on silently corrupted data is worse than
+no fit. Loaded datasets are cached per process: a joint fit, a profile and a
+scan in one session read each file once.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from cosmofit.data import registry
+from cosmofit.data.formats import (
+    read_bao_release,
+    read_bao_single,
+    read_cmb_priors,
+    read_embedded,
+    read_pantheon_plus,
+    read_union3,
+    sn_table_style,
+    write_embedded,
+)
+from cosmofit.data.integrity import atomic_write_bytes, check_sha256, sha256_bytes
+from cosmofit.data.records import DatasetRecord, LoadedDataset
+from cosmofit.data.registry import DatasetSpec
+from cosmofit.errors import DataError, UsageError
+
+PathLike = str | os.PathLike[str]
+
+#: What each kind of user dataset is read from, for error messages.
+_RELEASE_FILES = {
+    "cmb": "2 files: 'name value sigma' values, then the correlation matrix",
+    "bao": "2 files ('z value kind' means, then the covariance) or 1 'z value sigma kind' file",
+    "sn": "2 files: the SN table (Pantheon+ .dat or Union3 lcparam), then its covariance",
+}
+
+
+def dataset_location(spec: DatasetSpec) -> str:
+    """Where the embedded file of ``spec`` is (for messages and ``cosmofit data info``)."""
+    if spec.builtin:
+        return str(resources.files("cosmofit.data").joinpath("embedded", spec.filename))
+    return str(registry.user_data_dir() / spec.filename)
+
+
+def _read_bytes(spec: DatasetSpec, location: str) -> bytes:
+    try:
+        if spec.builtin:
+            return resources.files("cosmofit.data").joinpath("embedded", spec.filename).read_bytes()
+        return Path(location).read_bytes()
+    except FileNotFoundError:
+        fix = "reinstall cosmofit" if spec.builtin else "re-add it with `cosmofit data add`"
+        raise DataError(f"{spec.name}: data file {location} is missing; {fix}") from None
+    except OSError as error:
+        raise DataError(
+            f"{spec.name}: cannot read {location} ({error.strerror}); check its permissions"
+        ) from None
+
+
+@functools.lru_cache(maxsize=32)
+def _load_cached(spec: DatasetSpec, location: str, verify: bool) -> LoadedDataset:
+    """Read, verify and validate once per (spec incl. name and sha256, file, verify)."""
+    content = _read_bytes(spec, location)
+    if verify:
+        actual = sha256_bytes(content)
+        check_sha256(spec.name, Path(location), actual, spec.sha256, builtin=spec.builtin)
+    record = read_embedded(location, spec, content=content)
+    record.validate(f"{spec.name} ({location})")
+    return LoadedDataset(spec=spec, data=record)
+
+
+def load_dataset(name_or_spec: str | DatasetSpec, verify: bool = True) -> LoadedDataset:
+    """A dataset by name, alias or spec; ``verify=False`` skips only the sha256 check."""
+    spec = registry.get_dataset(name_or_spec) if isinstance(name_or_spec, str) else name_or_spec
+    return _load_cached(spec, dataset_location(spec), verify)
+
+
+def clear_cache() -> None:
+    """Forget loaded datasets (benchmarks and tests that rewrite files)."""
+    _load_cached.cache_clear()
+
+
+def read_release_files(kind: str, files: Sequence[PathLike]) -> DatasetRecord:
+    """Parse the official release files of a ``kind``; file count and header pick the reader."""
+    paths = [Path(file) for file in files]
+    if kind not in _RELEASE_FILES:
+        raise UsageError(f"unknown dataset kind {kind!r}; use one of cmb, bao, sn")
+    if kind == "cmb" and len(paths) == 2:
+        return read_cmb_priors(*paths)
+    if kind == "bao" and len(paths) == 2:
+        return read_bao_release(*paths)
+    if kind == "bao" and len(paths) == 1:
+        return read_bao_single(paths[0])
+    if kind == "sn" and len(paths) == 2:
+        reader = read_pantheon_plus if sn_table_style(paths[0]) == "pantheon" else read_union3
+        return reader(*paths)
+    raise UsageError(f"a {kind} dataset is read from {_RELEASE_FILES[kind]}; got {len(paths)}")
+
+
+def add_user_dataset(
+    name: str,
+    kind: str,
+    files: Sequence[PathLike],
+    citation: str | None = None,
+    *,
+    title: str | None = None,
+    overwrite: bool = False,
+) -> DatasetSpec:
+    """Parse release ``files``, store them as ``<name>.npz`` + ``<name>.json`` and register them.
+
+    Both files are written atomically (the spec last, so a half-added dataset is
+    never listed). A built-in name or alias is never replaced; an existing user
+    dataset only with ``overwrite=True``.
+    """
+    if not re.fullmatch(registry.USER_NAME_PATTERN, name) or name == "joint":
+        raise UsageError(
+            f"dataset name {name!r} is not allowed; use lower-case letters, digits, '_', '.'"
+            " or '-' (and not 'joint')"
+        )
+    directory = registry.user_data_dir()
+    existing = registry.find_dataset(name)
+    if existing is not None and (existing.builtin or existing.name != name):
+        raise UsageError(
+            f"{name!r} is a built-in dataset name or alias; choose another name for your dataset"
+        )
+    spec_path = directory / f"{name}.json"
+    if not overwrite and (existing is not None or spec_path.exists()):
+        raise UsageError(
+            f"dataset {name!r} already exists in {directory}; pass --overwrite to replace it"
+        )
+    paths = [Path(file) for file in files]
+    record = read_release_files(kind, paths)
+    if not citation:
+        citation = "user-supplied: " + ", ".join(path.name for path in paths)
+    filename = f"{name}.npz"
+    sha256 = write_embedded(directory / filename, record, citation=citation)
+    spec = DatasetSpec(
+        name=name,
+        kind=kind,  # type: ignore[arg-type]  # checked by read_release_files
+        title=title or f"{name} (user {kind} dataset from {paths[0].name})",
+        citation=citation,
+        n_points=record.n_points,
+        filename=filename,
+        sha256=sha256,
+        builtin=False,
+    )
+    atomic_write_bytes(spec_path, (spec.model_dump_json(indent=2) + "\n").encode())
+    if existing is not None:
+        registry.unregister_dataset(name)
+    registry.register_dataset(spec)
+    return spec

@@ -1,0 +1,1 @@
+"""Fitting services: evaluating and optimizing models against data."""

@@ -1,0 +1,251 @@
+"""ParameterOptimizer: bounded minimisation of chi^2 in scaled coordinates.
+
+Every optimized parameter is mapped to u in [0, 1] across its hard bounds
+(log10 for log-scale parameters), so one step size and one tolerance suit
+H0 in km/s/Mpc and Rmax over six decades alike. Several starts can be run;
+the best is kept and the spread of the minima reported as a convergence check.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cosmofit.errors import OptimizationError, UsageError
+from cosmofit.models.params import ParamSpec
+
+METHODS = ("L-BFGS-B", "Nelder-Mead", "Powell", "trust-constr")
+
+#: Multi-start points are drawn inside this central part of the unit box, away
+#: from the hard bounds where models are least trustworthy.
+_START_MARGIN = 0.05
+
+
+@dataclass
+class StartOutcome:
+    """One local minimisation."""
+
+    start: dict[str, float]
+    final: dict[str, float]
+    chi2: float
+    success: bool
+    message: str
+    nfev: int
+    nit: int
+
+
+@dataclass
+class OptimizerOutcome:
+    """The best of all starts, plus what the other starts found."""
+
+    names: list[str]
+    start: dict[str, float]
+    best: dict[str, float]
+    chi2_start: float
+    chi2: float
+    converged: bool
+    message: str
+    nfev: int
+    wall_s: float
+    method: str
+    options: dict
+    starts: list[StartOutcome] = field(default_factory=list)
+    u_best: np.ndarray | None = None
+
+    @property
+    def spread(self) -> float:
+        """Spread of the minima reached by converged starts (0 for a single start)."""
+        values = [s.chi2 for s in self.starts if s.success and math.isfinite(s.chi2)]
+        return max(values) - min(values) if len(values) > 1 else 0.0
+
+
+class ScaledSpace:
+    """Maps between parameter values and the unit box of the optimized parameters."""
+
+    def __init__(self, specs: Sequence[ParamSpec]):
+        self.specs = list(specs)
+        self.names = [s.name for s in self.specs]
+
+    def to_unit(self, values: Mapping[str, float]) -> np.ndarray:
+        return np.array([s.to_unit(values[s.name]) for s in self.specs])
+
+    def from_unit(self, u: np.ndarray) -> dict[str, float]:
+        return {s.name: s.from_unit(float(x)) for s, x in zip(self.specs, u, strict=True)}
+
+
+class ParameterOptimizer:
+    """Minimise ``objective(params) -> chi2`` over ``specs`` with the rest held ``fixed``.
+
+    ``objective`` receives a complete mapping (fixed values plus the optimized
+    ones) and may return +inf for an unphysical point; the optimizer steps back
+    from such points and never hides them behind a large finite penalty.
+    """
+
+    def __init__(
+        self,
+        objective: Callable[[Mapping[str, float]], float],
+        specs: Sequence[ParamSpec],
+        fixed: Mapping[str, float] | None = None,
+        *,
+        method: str = "L-BFGS-B",
+        starts: int = 1,
+        seed: int = 0,
+        tolerance: float = 1e-10,
+        max_iterations: int = 5000,
+        options: Mapping[str, object] | None = None,
+    ):
+        if method not in METHODS:
+            raise UsageError(
+                f"unknown optimizer method {method!r}; choose one of {', '.join(METHODS)}"
+            )
+        if starts < 1:
+            raise UsageError(f"--starts must be at least 1, got {starts}")
+        if not specs:
+            raise UsageError("nothing to optimize: choose at least one parameter")
+        self.objective = objective
+        self.space = ScaledSpace(specs)
+        self.fixed = dict(fixed or {})
+        self.method = method
+        self.n_starts = starts
+        self.seed = seed
+        self.tolerance = tolerance
+        self.max_iterations = max_iterations
+        self.extra_options = dict(options or {})
+        self.nfev = 0
+
+    # -- objective in the unit box ---------------------------------------------------
+    def params_at(self, u: np.ndarray) -> dict[str, float]:
+        return {**self.fixed, **self.space.from_unit(u)}
+
+    def chi2_at(self, u: np.ndarray) -> float:
+        self.nfev += 1
+        value = float(self.objective(self.params_at(np.clip(u, 0.0, 1.0))))
+        return value if not math.isnan(value) else math.inf
+
+    # -- starts -------------------------------------------------------------------------
+    def start_points(self, start: Mapping[str, float]) -> list[np.ndarray]:
+        """Start 0 is ``start``; the others are seeded, spread inside the box (Latin hypercube)."""
+        points = [self.space.to_unit(start)]
+        if self.n_starts > 1:
+            from scipy.stats import qmc
+
+            sampler = qmc.LatinHypercube(d=len(self.space.names), seed=self.seed)
+            draws = sampler.random(self.n_starts - 1)
+            points.extend(_START_MARGIN + (1 - 2 * _START_MARGIN) * draws)
+        return points
+
+    def scipy_options(self) -> dict:
+        tol = self.tolerance
+        base: dict[str, object] = {
+            "L-BFGS-B": {"ftol": tol * 1e-5, "gtol": tol, "maxiter": self.max_iterations},
+            "Nelder-Mead": {
+                "xatol": tol,
+                "fatol": tol,
+                "maxiter": self.max_iterations,
+                "maxfev": 4 * self.max_iterations,
+            },
+            "Powell": {"xtol": tol, "ftol": tol, "maxiter": self.max_iterations},
+            "trust-constr": {"xtol": tol, "gtol": tol, "maxiter": self.max_iterations},
+        }[self.method]
+        return {**base, **self.extra_options}
+
+    def _minimise_from(self, u0: np.ndarray) -> StartOutcome:
+        from scipy.optimize import Bounds, minimize
+
+        nfev_before = self.nfev
+        start_params = self.space.from_unit(u0)
+        chi2_start = self.chi2_at(u0)
+        if not math.isfinite(chi2_start):
+            return StartOutcome(
+                start_params,
+                start_params,
+                math.inf,
+                False,
+                "chi2 is not finite at the start point",
+                self.nfev - nfev_before,
+                0,
+            )
+        bounds = Bounds(np.zeros(u0.size), np.ones(u0.size))
+        result = minimize(
+            self.chi2_at, u0, method=self.method, bounds=bounds, options=self.scipy_options()
+        )
+        u = np.clip(np.asarray(result.x, dtype=float), 0.0, 1.0)
+        chi2 = self.chi2_at(u)
+        success = bool(result.success) and math.isfinite(chi2)
+        message = str(result.message)
+        # L-BFGS-B stops with an "abnormal" line search when chi2 is already flat to
+        # machine precision; that is convergence if the gradient is small.
+        if not success and math.isfinite(chi2) and "ABNORMAL" in message.upper():
+            success = chi2 <= chi2_start and self._gradient_is_small(u)
+            if success:
+                message += " (accepted: gradient below tolerance)"
+        return StartOutcome(
+            start_params,
+            self.space.from_unit(u),
+            chi2,
+            success,
+            message,
+            self.nfev - nfev_before,
+            int(getattr(result, "nit", 0) or 0),
+        )
+
+    def _gradient_is_small(self, u: np.ndarray, step: float = 1e-6) -> bool:
+        f0 = self.chi2_at(u)
+        for i in range(u.size):
+            e = np.zeros(u.size)
+            e[i] = step
+            lo, hi = np.clip(u - e, 0, 1), np.clip(u + e, 0, 1)
+            if hi[i] == lo[i]:
+                continue
+            slope = (self.chi2_at(hi) - self.chi2_at(lo)) / (hi[i] - lo[i])
+            at_lower, at_upper = u[i] <= 0.0, u[i] >= 1.0
+            if (at_lower and slope > 0) or (at_upper and slope < 0):
+                continue  # pushing against a bound is a legitimate stop
+            if abs(slope) > max(1e-4, 1e-6 * abs(f0)):
+                return False
+        return True
+
+    # -- main entry -----------------------------------------------------------------------
+    def run(
+        self,
+        start: Mapping[str, float],
+        on_start_done: Callable[[int, StartOutcome], None] | None = None,
+    ) -> OptimizerOutcome:
+        """Minimise from ``start`` (and the extra starts); raise if no start converged."""
+        t0 = time.perf_counter()
+        self.nfev = 0
+        start_values = {name: float(start[name]) for name in self.space.names}
+        chi2_start = self.chi2_at(self.space.to_unit(start_values))
+        outcomes = []
+        for index, u0 in enumerate(self.start_points(start_values)):
+            outcome = self._minimise_from(u0)
+            outcomes.append(outcome)
+            if on_start_done is not None:
+                on_start_done(index, outcome)
+        converged = [o for o in outcomes if o.success]
+        if not converged:
+            reasons = "; ".join(sorted({o.message for o in outcomes}))
+            raise OptimizationError(
+                f"no start converged ({reasons}); try --method Nelder-Mead, more --starts, "
+                "or fewer optimized parameters"
+            )
+        best = min(converged, key=lambda o: o.chi2)
+        return OptimizerOutcome(
+            names=list(self.space.names),
+            start=start_values,
+            best=best.final,
+            chi2_start=chi2_start,
+            chi2=best.chi2,
+            converged=True,
+            message=best.message,
+            nfev=self.nfev,
+            wall_s=time.perf_counter() - t0,
+            method=self.method,
+            options=self.scipy_options(),
+            starts=outcomes,
+            u_best=self.space.to_unit(best.final),
+        )

@@ -1,0 +1,1 @@
+"""Gaussian likelihoods of CMB distance priors, BAO and supernova data."""

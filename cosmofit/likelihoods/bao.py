@@ -1,0 +1,54 @@
+"""BAO distance ratios: D_V/r_d, D_M/r_d, D_H/r_d and r_d/D_V at each redshift."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cosmofit.errors import DataError
+from cosmofit.likelihoods.base import Likelihood, register_likelihood
+from cosmofit.likelihoods.gaussian import GaussianCovariance
+from cosmofit.physics.background import Background, GridPlan
+from cosmofit.physics.constants import C_KM_S
+
+BAO_KINDS = ("DV_over_rs", "DM_over_rs", "DH_over_rs", "rs_over_DV")
+
+
+@register_likelihood("bao")
+class BAOLikelihood(Likelihood):
+    def __init__(self, name, data, *, cov_scale: float = 1.0):
+        super().__init__(name, data, cov_scale=cov_scale)
+        self.z = np.asarray(data.z, dtype=float)
+        self.values = np.asarray(data.values, dtype=float)
+        kinds = np.asarray(data.kinds)
+        unknown = sorted(set(kinds) - set(BAO_KINDS))
+        if unknown:
+            raise DataError(f"{name}: unknown BAO kind {unknown[0]!r}; use one of {BAO_KINDS}")
+        self._masks = {kind: kinds == kind for kind in BAO_KINDS if np.any(kinds == kind)}
+        self._plan = GridPlan.for_redshifts(self.z)
+        self.covariance = GaussianCovariance(data.cov, source=name, cov_scale=cov_scale)
+
+    @property
+    def n_data(self) -> int:
+        return self.values.size
+
+    def theory(self, bg: Background) -> np.ndarray:
+        dm = bg.comoving_distance_planned(self._plan)
+        dh = C_KM_S / bg.H(self.z)
+        dv = np.cbrt(self.z * dm * dm * dh)
+        rd = bg.r_drag
+        by_kind = {
+            "DM_over_rs": dm / rd,
+            "DH_over_rs": dh / rd,
+            "DV_over_rs": dv / rd,
+            "rs_over_DV": rd / dv,
+        }
+        out = np.empty_like(self.values)
+        for kind, mask in self._masks.items():
+            out[mask] = by_kind[kind][mask]
+        return out
+
+    def chi2(self, bg: Background) -> float:
+        return self.covariance.chi2(self.values - self.theory(bg))
+
+    def derived(self, bg: Background) -> dict[str, float]:
+        return {"h_rdrag": bg.h * bg.r_drag}

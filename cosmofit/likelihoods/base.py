@@ -1,0 +1,70 @@
+"""The likelihood interface and the registry of likelihood kinds.
+
+A likelihood maps one :class:`~cosmofit.physics.background.Background` onto
+its data; it never builds a cosmology itself, so one background serves every
+dataset of a joint fit. Adding a kind is one module that subclasses
+:class:`Likelihood` and registers it with :func:`register_likelihood`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+from cosmofit.physics.background import Background
+
+LIKELIHOOD_KINDS: dict[str, type[Likelihood]] = {}
+
+_BUILTIN_MODULES = (
+    "cosmofit.likelihoods.cmb",
+    "cosmofit.likelihoods.bao",
+    "cosmofit.likelihoods.sn",
+)
+
+
+def register_likelihood(kind: str) -> Callable[[type[Likelihood]], type[Likelihood]]:
+    """Class decorator: the likelihood used for datasets of ``kind``."""
+
+    def decorate(cls: type[Likelihood]) -> type[Likelihood]:
+        if kind in LIKELIHOOD_KINDS:
+            raise KeyError(f"likelihood kind {kind!r} is already registered")
+        LIKELIHOOD_KINDS[kind] = cls
+        cls.kind = kind
+        return cls
+
+    return decorate
+
+
+class Likelihood(ABC):
+    """chi^2 of one dataset given a background."""
+
+    kind: str = ""
+
+    def __init__(self, name: str, data: Any, *, cov_scale: float = 1.0):
+        self.name = name
+        self.data = data
+        self.cov_scale = cov_scale
+
+    @property
+    @abstractmethod
+    def n_data(self) -> int: ...
+
+    @abstractmethod
+    def chi2(self, bg: Background) -> float: ...
+
+    def derived(self, bg: Background) -> dict[str, float]:
+        """Quantities worth reporting at this point (nuisance best fits, theory values)."""
+        return {}
+
+
+def likelihood_class(kind: str) -> type[Likelihood]:
+    """The likelihood registered for a dataset kind (built-in kinds load on first use)."""
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(module)
+    try:
+        return LIKELIHOOD_KINDS[kind]
+    except KeyError:
+        known = ", ".join(LIKELIHOOD_KINDS)
+        raise KeyError(f"no likelihood for dataset kind {kind!r}; known kinds: {known}") from None

@@ -1,0 +1,47 @@
+"""Gaussian chi^2 with a covariance factored once.
+
+The covariance is Cholesky-factored when the dataset loads (C = L L^T); each
+call then costs one triangular solve, w = L^-1 r, and chi^2 = |w|^2. A
+covariance scale s (``cov_scale``) multiplies C, so chi^2 -> chi^2 / s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg.blas import dtrsv
+
+from cosmofit.errors import DataError, UsageError
+
+
+class GaussianCovariance:
+    """A validated, factored covariance matrix."""
+
+    def __init__(self, cov: np.ndarray, *, source: str, cov_scale: float = 1.0):
+        cov = np.asarray(cov, dtype=float)
+        if not (np.isfinite(cov_scale) and cov_scale > 0):
+            raise UsageError(f"cov-scale must be a positive number, got {cov_scale}")
+        if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
+            raise DataError(f"{source}: covariance has shape {cov.shape}, expected a square matrix")
+        if not np.all(np.isfinite(cov)):
+            raise DataError(f"{source}: covariance contains NaN or infinite entries")
+        scale = float(np.max(np.abs(cov))) or 1.0
+        if not np.allclose(cov, cov.T, rtol=0.0, atol=1e-10 * scale):
+            raise DataError(f"{source}: covariance is not symmetric; re-export it from the release")
+        try:
+            lower = np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:
+            raise DataError(
+                f"{source}: covariance is not positive definite; check the file and row selection"
+            ) from None
+        self.source = source
+        self.size = cov.shape[0]
+        self.cov_scale = float(cov_scale)
+        self._lower = np.asfortranarray(lower)
+
+    def whiten(self, residual: np.ndarray) -> np.ndarray:
+        """L^-1 r for the unscaled covariance (one triangular solve)."""
+        return dtrsv(self._lower, residual, lower=1)
+
+    def chi2(self, residual: np.ndarray) -> float:
+        w = self.whiten(residual)
+        return float(w @ w) / self.cov_scale

@@ -1,0 +1,135 @@
+"""The model registry: name -> :class:`Model` (parameters and E(z)^2).
+
+Models register explicitly with :func:`register_model`; a duplicate name is a
+programming error and raises ``KeyError``. Lookups of unknown names raise a
+:class:`~cosmofit.errors.UsageError` that lists the alternatives.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cosmofit.errors import ParameterError, UsageError
+from cosmofit.models.params import ParamSpec
+
+#: ``E2(z, p, omega_r) -> E(z)^2`` with ``z`` an array, ``p`` the full parameter
+#: mapping and ``Or`` the radiation density today (Omega_r, not omega_r).
+E2Function = Callable[[Any, Mapping[str, float], float], Any]
+
+MODELS: dict[str, Model] = {}
+
+#: Modules that define the built-in models; imported on first lookup so that
+#: ``cosmofit --help`` does not pay for them.
+_BUILTIN_MODULES = ("cosmofit.models.lcdm", "cosmofit.models.pbuf", "cosmofit.models.wcdm")
+
+
+@dataclass(frozen=True)
+class Model:
+    """A flat background cosmology: its parameters and its expansion rate."""
+
+    name: str
+    description: str
+    params: tuple[ParamSpec, ...]
+    e2: E2Function = field(repr=False)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    @property
+    def defaults(self) -> dict[str, float]:
+        return {p.name: p.default for p in self.params}
+
+    @property
+    def optimizable(self) -> tuple[str, ...]:
+        """Parameters the optimizer moves when the user does not choose (the default set)."""
+        return tuple(p.name for p in self.params if p.optimizable)
+
+    def spec(self, name: str) -> ParamSpec:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise ParameterError(
+            f"{name} is not a parameter of {self.name}; parameters: {', '.join(self.param_names)}"
+        )
+
+    def check_names(self, names: Any) -> None:
+        """Raise :class:`ParameterError` for the first name the model does not have."""
+        known = set(self.param_names)
+        for name in names:
+            if name not in known:
+                hint = difflib.get_close_matches(name, self.param_names, n=1)
+                did_you_mean = f" (did you mean {hint[0]}?)" if hint else ""
+                raise ParameterError(
+                    f"{name} is not a parameter of {self.name}{did_you_mean}; "
+                    f"parameters: {', '.join(self.param_names)}"
+                )
+
+    def complete(
+        self,
+        values: Mapping[str, float] | None = None,
+        *,
+        check_bounds: bool = True,
+        base: Mapping[str, float] | None = None,
+    ) -> dict[str, float]:
+        """Full parameter dict: ``base`` (or the built-in defaults) updated with ``values``.
+
+        Unknown names always raise; values outside the hard bounds raise when
+        ``check_bounds`` is true.
+        """
+        values = dict(values or {})
+        self.check_names(values)
+        full = dict(base) if base is not None else self.defaults
+        for name, raw in values.items():
+            try:
+                full[name] = float(raw)
+            except (TypeError, ValueError):
+                raise ParameterError(f"{name}={raw!r} is not a number") from None
+        if check_bounds:
+            for p in self.params:
+                value = full[p.name]
+                if not math.isfinite(value):
+                    raise ParameterError(f"{p.name}={value} is not a finite number")
+                if not p.contains(value):
+                    raise ParameterError(
+                        f"{p.name}={value:g} is outside its bounds {p.describe_bounds()} "
+                        f"for {self.name}; choose a value inside them"
+                    )
+        return full
+
+
+def register_model(model: Model) -> Model:
+    """Add ``model`` to :data:`MODELS`; a second model of the same name is refused."""
+    if model.name in MODELS:
+        raise KeyError(f"model {model.name!r} is already registered")
+    names = [p.name for p in model.params]
+    if len(set(names)) != len(names):
+        raise KeyError(f"model {model.name!r} declares a parameter twice")
+    MODELS[model.name] = model
+    return model
+
+
+def _load_builtins() -> None:
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(module)
+
+
+def available_models() -> tuple[str, ...]:
+    _load_builtins()
+    return tuple(MODELS)
+
+
+def get_model(name: str) -> Model:
+    """The registered model called ``name``, or a UsageError with a did-you-mean."""
+    _load_builtins()
+    key = name.strip().lower()
+    if key in MODELS:
+        return MODELS[key]
+    hint = difflib.get_close_matches(key, list(MODELS), n=1)
+    did_you_mean = f"did you mean {hint[0]}? " if hint else ""
+    raise UsageError(f"unknown model {name!r}; {did_you_mean}models: {', '.join(MODELS)}")

@@ -1,0 +1,1 @@
+"""Background physics: constants, the distance grid and early-universe scales."""

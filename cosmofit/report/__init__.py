@@ -1,0 +1,1 @@
+"""Reports built from the store: the optimization summary (and, later, HTML)."""

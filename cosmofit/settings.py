@@ -1,0 +1,111 @@
+"""Settings models shared by the commands.
+
+A command turns its flags into one of these validated models and hands it to
+a service function; nothing below the command layer reads flags directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cosmofit.errors import UsageError
+
+
+def parse_assignments(items: Iterable[str] | None, *, option: str = "--set") -> dict[str, float]:
+    """Parse ``NAME=VALUE`` strings into floats; a malformed item is a UsageError."""
+    values: dict[str, float] = {}
+    for item in items or ():
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise UsageError(f"{option} {item!r} is not NAME=VALUE; e.g. {option} H0=70")
+        try:
+            value = float(raw)
+        except ValueError:
+            raise UsageError(f"{option} {item!r}: {raw.strip()!r} is not a number") from None
+        if not math.isfinite(value):
+            raise UsageError(f"{option} {item!r}: the value must be a finite number")
+        values[name] = value
+    return values
+
+
+def split_names(text: str | Iterable[str] | None) -> list[str]:
+    """``"a, b,c"`` or ``["a", "b,c"]`` -> ``["a", "b", "c"]`` (blank items dropped)."""
+    if text is None:
+        return []
+    parts = [text] if isinstance(text, str) else list(text)
+    return [name.strip() for part in parts for name in part.split(",") if name.strip()]
+
+
+class FitSettings(BaseModel):
+    """What ``cosmofit fit`` evaluates: a model, datasets and parameter overrides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = "lcdm"
+    datasets: list[str] = Field(default_factory=lambda: ["cmb", "bao", "sn"])
+    overrides: dict[str, float] = Field(default_factory=dict)
+    cov_scale: float = 1.0
+    use_store: bool = True
+    store: str | None = None
+    optimize: list[str] | None = None  # fit these for this run only
+    freeze: list[str] = Field(default_factory=list)
+    save: bool = False  # with optimize: store the result like `cosmofit optimize`
+
+    @field_validator("cov_scale")
+    @classmethod
+    def _positive_scale(cls, value: float) -> float:
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError("cov_scale must be a positive finite number")
+        return value
+
+
+class OptimizeSettings(BaseModel):
+    """What ``cosmofit optimize`` does: which parameters move, from where, and how."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = "lcdm"
+    datasets: list[str] = Field(default_factory=lambda: ["cmb"])
+    optimize: list[str] | None = None  # None: the model's default optimizable set
+    freeze: list[str] = Field(default_factory=list)
+    overrides: dict[str, float] = Field(default_factory=dict)
+    use_store: bool = True
+    warm_start: bool = False
+    warm_start_max_age_hours: float = 24.0
+    dry_run: bool = False
+    save: bool = True
+    cov_scale: float = 1.0
+    method: str = "L-BFGS-B"
+    starts: int = Field(default=1, ge=1)
+    seed: int = 0
+    tolerance: float = Field(default=1e-10, gt=0)
+    max_iterations: int = Field(default=5000, ge=1)
+    store: str | None = None
+
+    @field_validator("cov_scale")
+    @classmethod
+    def _positive_scale(cls, value: float) -> float:
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError("cov_scale must be a positive finite number")
+        return value
+
+    def for_record(self) -> dict:
+        """The settings that define the computation (not where results go)."""
+        return self.model_dump(exclude={"store", "dry_run", "save"})
+
+
+def make_settings(cls: type[BaseModel], **values):
+    """Build a settings model, turning validation failures into one-line UsageErrors."""
+    from pydantic import ValidationError
+
+    try:
+        return cls(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]).replace("_", "-") or "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        raise UsageError(f"invalid {where}: {message}") from None
