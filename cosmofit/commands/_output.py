@@ -28,14 +28,24 @@ def stderr():
     return Console(stderr=True, highlight=False)
 
 
-def print_json(result: Any) -> None:
-    """Write a pydantic result (or a plain JSON-able object) to stdout."""
-    if hasattr(result, "model_dump_json"):
-        typer.echo(result.model_dump_json(indent=2))
-    else:
-        import json
+def json_safe(value: Any) -> Any:
+    """Pydantic models to plain data, and NaN or infinity to null (strict JSON has neither)."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json")
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
 
-        typer.echo(json.dumps(result, indent=2, allow_nan=False))
+
+def print_json(result: Any) -> None:
+    """Write a result (pydantic model, or lists and dicts of them) to stdout as strict JSON."""
+    import json
+
+    typer.echo(json.dumps(json_safe(result), indent=2, allow_nan=False))
 
 
 def fmt(value: float | None, digits: int = 6) -> str:
@@ -47,3 +57,10 @@ def fmt(value: float | None, digits: int = 6) -> str:
     if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
         return f"{value:.{digits - 1}e}"
     return f"{value:.{digits}g}"
+
+
+def plain(value: object) -> str:
+    """Text shown literally in a rich table (``M_best[pantheon+]`` is not markup)."""
+    from rich.markup import escape
+
+    return escape(str(value))

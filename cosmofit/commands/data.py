@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cosmofit.commands._output import JsonOpt, print_json, stdout
+from cosmofit.commands._output import JsonOpt, plain, print_json, stdout
 
 app = typer.Typer(
     help=(
@@ -29,7 +29,7 @@ def list_datasets(json_output: JsonOpt = False) -> None:
 
     specs = available_datasets()
     if json_output:
-        print_json([spec.model_dump() for spec in specs])
+        print_json(specs)
         return
     from rich.table import Table
 
@@ -60,7 +60,7 @@ def info(
         return
     console = stdout()
     for key, value in summary.items():
-        console.print(f"[bold]{key}[/bold]: {value}")
+        console.print(f"[bold]{key}[/bold]: {plain(value)}")
 
 
 @app.command("add")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cosmofit.commands._options import CovScaleOpt, SetOpt, StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, print_json, stderr, stdout
+from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
 
 HELP = """Evaluate a model on datasets at its current defaults.
 
@@ -84,17 +84,7 @@ def fit(
         if len(results) == 1:
             print_json(results[0])
         else:
-            import json
-
-            typer.echo(
-                json.dumps(
-                    {
-                        "results": [r.model_dump(mode="json") for r in results],
-                        "consistency": consistency.model_dump(mode="json"),
-                    },
-                    indent=2,
-                )
-            )
+            print_json({"results": results, "consistency": consistency})
     else:
         for result in results:
             render_fit(result)
@@ -104,14 +94,14 @@ def fit(
             render_consistency(consistency)
     for result in results:
         for warning in result.warnings:
-            stderr().print(f"[yellow]warning[/yellow] ({result.model}): {warning}")
+            stderr().print(f"[yellow]warning[/yellow] ({result.model}): {plain(warning)}")
 
 
 def render_fit(result) -> None:
     from rich.table import Table
 
     console = stdout()
-    chi2 = Table(title=f"{result.model} on {', '.join(result.datasets)}")
+    chi2 = Table(title=plain(f"{result.model} on {', '.join(result.datasets)}"))
     chi2.add_column("dataset")
     chi2.add_column("N", justify="right")
     chi2.add_column("chi2", justify="right")
@@ -119,7 +109,7 @@ def render_fit(result) -> None:
         chi2.add_column("chi2 at built-in defaults", justify="right")
     for name in [*result.datasets, "total"]:
         n = result.n_data if name == "total" else result.n_data_by_dataset[name]
-        row = [name, str(n), fmt(result.chi2[name])]
+        row = [plain(name), str(n), fmt(result.chi2[name])]
         if result.chi2_builtin is not None:
             row.append(fmt(result.chi2_builtin[name]))
         chi2.add_row(*row, style="bold" if name == "total" else None)
@@ -135,13 +125,13 @@ def render_fit(result) -> None:
     params.add_column("value", justify="right")
     params.add_column("source")
     for name, value in result.params.items():
-        params.add_row(name, fmt(value, 7), result.param_source[name])
+        params.add_row(name, fmt(value, 7), plain(result.param_source[name]))
     console.print(params)
     derived = Table(title="derived")
     derived.add_column("quantity")
     derived.add_column("value", justify="right")
     for name, value in result.derived.items():
-        derived.add_row(name, fmt(value, 7))
+        derived.add_row(plain(name), fmt(value, 7))
     console.print(derived)
     if result.optimization is not None:
         opt = result.optimization

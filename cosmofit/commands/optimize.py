@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cosmofit.commands._options import CovScaleOpt, SetOpt, StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, print_json, stderr, stdout
+from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
 
 HELP = """Optimize model parameters on datasets and store them as the new defaults.
 
@@ -95,17 +95,7 @@ def optimize(
         if len(results) == 1:
             print_json(results[0])
         else:
-            import json
-
-            typer.echo(
-                json.dumps(
-                    {
-                        "results": [r.model_dump(mode="json") for r in results],
-                        "consistency": consistency.model_dump(mode="json") if consistency else None,
-                    },
-                    indent=2,
-                )
-            )
+            print_json({"results": results, "consistency": consistency})
     else:
         for result in results:
             render_optimization(result)
@@ -115,7 +105,7 @@ def optimize(
             render_consistency(consistency)
     for result in results:
         for warning in result.warnings:
-            stderr().print(f"[yellow]warning[/yellow] ({result.model}): {warning}")
+            stderr().print(f"[yellow]warning[/yellow] ({result.model}): {plain(warning)}")
 
 
 def _consistency(store_dir):
@@ -166,7 +156,7 @@ def render_optimization(result) -> None:
         f"{result.model} on {result.dataset_tag}: {status} ({result.method}, "
         f"{result.nfev} evaluations, {result.wall_s:.2f} s)"
     )
-    table = Table(title=title)
+    table = Table(title=plain(title))
     for column in ("parameter", "role", "start", "final", "1-sigma", "note"):
         table.add_column(
             column, justify="right" if column in ("start", "final", "1-sigma") else "left"
@@ -190,7 +180,7 @@ def render_optimization(result) -> None:
             fmt(result.start[name], 7),
             fmt(value, 7),
             fmt(error, 3) if error is not None else "-",
-            ", ".join(note),
+            plain(", ".join(note)),
             style=style,
         )
     console.print(table)
@@ -199,7 +189,7 @@ def render_optimization(result) -> None:
         chi2.add_column(column, justify="left" if column == "dataset" else "right")
     for name in result.datasets:
         chi2.add_row(
-            name,
+            plain(name),
             str(result.n_data_by_dataset[name]),
             fmt(result.chi2_start[name]),
             fmt(result.chi2[name]),

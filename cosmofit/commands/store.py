@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cosmofit.commands._options import StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, print_json, stderr, stdout
+from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
 
 app = typer.Typer(
     help=(
@@ -31,7 +31,7 @@ def _open(store_dir):
 
 def _print_warnings(store) -> None:
     for warning in store.warnings:
-        stderr().print(f"[yellow]warning[/yellow]: {warning}")
+        stderr().print(f"[yellow]warning[/yellow]: {plain(warning)}")
 
 
 @app.command("show")
@@ -48,21 +48,19 @@ def show(
     documents = {m: st.get_model_defaults(m) for m in models}
     _print_warnings(st)
     if json_output:
-        print_json(
-            {m: {n: e.model_dump() for n, e in entries.items()} for m, entries in documents.items()}
-        )
+        print_json(documents)
         return
     from rich.table import Table
 
     for m, entries in documents.items():
-        table = Table(title=f"{m} defaults ({st.root})")
+        table = Table(title=plain(f"{m} defaults ({st.root})"))
         for column in ("parameter", "value", "source", "run", "timestamp", "method"):
             table.add_column(column, justify="right" if column == "value" else "left")
         for name, entry in entries.items():
             table.add_row(
                 name,
                 fmt(entry.value, 8),
-                entry.source,
+                plain(entry.source),
                 entry.run_id or "-",
                 entry.timestamp or "-",
                 entry.method or "-",
@@ -90,7 +88,7 @@ def history(
     records = st.get_optimization_history(get_model(model).name, limit=limit)
     _print_warnings(st)
     if json_output:
-        print_json([r.model_dump(mode="json") for r in records])
+        print_json(records)
         return
     from rich.table import Table
 
@@ -111,7 +109,7 @@ def history(
             r.run_id,
             r.kind,
             r.timestamp,
-            r.dataset_tag,
+            plain(r.dataset_tag),
             ",".join(r.optimized),
             fmt(r.chi2_start),
             fmt(r.chi2),
