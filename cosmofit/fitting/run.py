@@ -9,7 +9,6 @@ and never in a dry run.
 from __future__ import annotations
 
 import math
-import uuid
 from datetime import timedelta
 
 from pydantic import BaseModel, Field
@@ -91,6 +90,7 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
     from cosmofit.likelihoods.joint import load_likelihood
     from cosmofit.models.registry import get_model
     from cosmofit.provenance import provenance, utc_now
+    from cosmofit.store.schema import new_run_id
     from cosmofit.store.store import OptimizedParameterStore
 
     started = utc_now()
@@ -102,7 +102,8 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
     warnings: list[str] = []
 
     # Start values: built-in defaults < store < warm start < --set.
-    store = OptimizedParameterStore(settings.store)
+    # A dry run must not even recover a corrupt file on disk: read-only, in memory.
+    store = OptimizedParameterStore(settings.store, read_only=settings.dry_run or not settings.save)
     if settings.use_store:
         entries = store.get_model_defaults(model.name)
         start = {name: entries[name].value for name in model.param_names}
@@ -171,7 +172,7 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
             f"minima of the {settings.starts} starts differ by {outcome.spread:.3g} in chi2"
         )
 
-    run_id = uuid.uuid4().hex[:12]
+    run_id = new_run_id()
     for name in roles.optimized:
         sources[name] = f"optimized:{tag}"
     kinds = [c.kind for c in likelihood.components]

@@ -1,0 +1,782 @@
+"""The optimized-parameter store: per-model defaults, their history and backups.
+
+Layout of the store root (see :func:`resolve_store_root`)::
+
+    <model>.json            current defaults (ModelDocument, checksummed)
+    <model>.history.jsonl   one OptimizationRecord per line, append-only
+    <model>.lock            per-model lock held across read-modify-write
+    backups/<model>.<UTC timestamp>.json   previous documents, newest N kept
+
+Writers hold the model's lock, append the record to the history first and
+then atomically replace the document, so a process killed at any instant
+leaves the old or the new document and a history whose only possible damage
+is an unterminated last line. Readers take no lock (atomic replacement means
+they always see a whole file) and create nothing, except that a corrupt
+document is set aside and the newest valid backup restored in its place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import cast
+
+import platformdirs
+
+from cosmofit.errors import StoreError, UsageError
+from cosmofit.models.registry import Model, get_model
+from cosmofit.store.atomic import (
+    append_line,
+    atomic_write_text,
+    model_lock,
+    read_torn_tail,
+    remove_stale_temps,
+    temp_prefix,
+    truncate_durably,
+)
+from cosmofit.store.schema import (
+    DEFAULT_SOURCE,
+    SCHEMA_VERSION,
+    ConsistencyReport,
+    ConsistencyRow,
+    ModelDocument,
+    OptimizationRecord,
+    ParameterEntry,
+    format_timestamp,
+    new_run_id,
+    seal,
+    utc_now,
+    verify,
+)
+
+#: Environment variable that overrides the default store location.
+STORE_ENV = "COSMOFIT_STORE"
+
+#: Parameters LCDM and PBUF share and should agree on.
+SHARED_PARAMS = ("H0", "Om0", "Obh2", "ns")
+
+#: Backup names embed this UTC timestamp, so sorting names sorts by time.
+_BACKUP_STAMP = "%Y%m%dT%H%M%S.%fZ"
+
+
+def resolve_store_root(root: Path | str | None = None) -> Path:
+    """The store directory: ``root`` if given, else ``$COSMOFIT_STORE``, else the user data dir.
+
+    Nothing is created here; writers create the directory when they first write.
+    """
+    if root is not None and str(root) != "":
+        return Path(root).expanduser()
+    from_env = os.environ.get(STORE_ENV, "").strip()
+    if from_env:
+        return Path(from_env).expanduser()
+    return platformdirs.user_data_path("cosmofit") / "store"
+
+
+class _Corrupt(Exception):
+    """A store file exists but cannot be trusted; ``str()`` says why."""
+
+
+def _short_reason(error: Exception) -> str:
+    """A compact, single-line description of a parse or validation failure."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        location = ".".join(str(part) for part in first.get("loc", ())) or "document"
+        return f"schema violation at {location}: {first.get('msg', 'invalid')}"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _read_document(path: Path, model: str) -> ModelDocument | None:
+    """Load and verify ``path``; ``None`` if it does not exist, ``_Corrupt`` if untrustworthy.
+
+    A document from a newer cosmofit is not corrupt and is never set aside:
+    that is a StoreError telling the user to upgrade.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise StoreError(
+            f"cannot read store file {path} ({error.strerror}); check its permissions"
+        ) from None
+    if not raw.strip():
+        raise _Corrupt("empty file")
+    try:
+        data = json.loads(raw)
+    except ValueError as error:
+        raise _Corrupt(_short_reason(error)) from None
+    if not isinstance(data, dict):
+        raise _Corrupt("not a JSON object")
+    version = data.get("schema_version")
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise StoreError(
+            f"store file {path} has schema version {version}, newer than this cosmofit "
+            f"understands ({SCHEMA_VERSION}); upgrade cosmofit or set {STORE_ENV} to another store"
+        )
+    try:
+        doc = ModelDocument.model_validate(data)
+    except ValueError as error:
+        raise _Corrupt(_short_reason(error)) from None
+    if doc.schema_version != SCHEMA_VERSION:
+        raise _Corrupt(f"unsupported schema version {doc.schema_version}")
+    if doc.model != model:
+        raise _Corrupt(f"it holds model {doc.model!r}, not {model!r}")
+    if not verify(doc):
+        raise _Corrupt("checksum mismatch")
+    return doc
+
+
+def _format_duration(seconds: float) -> str:
+    """``"12.5 min"`` or ``"30.1 h"``: the unit people think of run ages in."""
+    seconds = max(seconds, 0.0)
+    if seconds < 3600:
+        amount, unit = seconds / 60.0, "min"
+    else:
+        amount, unit = seconds / 3600.0, "h"
+    return f"{amount:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+
+
+class OptimizedParameterStore:
+    """Per-model optimized defaults with history, backups and crash-safe updates.
+
+    ``warnings`` collects one-line, human-readable notes from reads (recovered
+    corruption, skipped history lines, stale values); the CLI prints them to
+    stderr. With ``read_only=True`` nothing is ever written, not even a
+    recovery: a corrupt document is replaced by its backup in memory only.
+    """
+
+    def __init__(
+        self,
+        root: Path | str | None = None,
+        *,
+        lock_timeout: float = 30.0,
+        backups_kept: int = 10,
+        read_only: bool = False,
+    ) -> None:
+        if backups_kept < 1:
+            raise UsageError(
+                f"backups_kept={backups_kept} would leave nothing to recover from; use 1 or more"
+            )
+        self.root = resolve_store_root(root)
+        self.lock_timeout = lock_timeout
+        self.backups_kept = backups_kept
+        self.read_only = read_only
+        self.warnings: list[str] = []
+
+    # ------------------------------------------------------------------ paths
+
+    def paths(self, model: str) -> dict[str, Path]:
+        """Where the files of ``model`` live (they need not exist)."""
+        name = get_model(model).name
+        return {
+            "root": self.root,
+            "document": self.root / f"{name}.json",
+            "history": self.root / f"{name}.history.jsonl",
+            "lock": self.root / f"{name}.lock",
+            "backups": self.root / "backups",
+        }
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    # ------------------------------------------------------------------ reads
+
+    def get_model_defaults(self, model: str) -> dict[str, ParameterEntry]:
+        """Every parameter of ``model``: stored entries over the built-in defaults.
+
+        A stored value outside the model's current bounds is replaced by the
+        built-in default (with a warning) so that callers always get a valid
+        starting point.
+        """
+        spec = get_model(model)
+        doc = self._current_document(spec.name)
+        stored = doc.parameters if doc is not None else {}
+        document = self.paths(spec.name)["document"]
+        result: dict[str, ParameterEntry] = {}
+        for param in spec.params:
+            entry = stored.get(param.name)
+            if entry is not None and not param.contains(entry.value):
+                self._warn(
+                    f"stored {spec.name} {param.name}={entry.value:g} in {document} is outside "
+                    f"its current bounds {param.describe_bounds()}; using the built-in default "
+                    f"{param.default:g} (re-run the fit to refresh it)"
+                )
+                entry = None
+            result[param.name] = entry or ParameterEntry(value=param.default, source=DEFAULT_SOURCE)
+        unknown = sorted(set(stored) - set(spec.param_names))
+        if unknown:
+            self._warn(
+                f"{document} stores {', '.join(unknown)}, which {spec.name} no longer has; "
+                "they are ignored"
+            )
+        return result
+
+    def get_optimization_history(
+        self, model: str, limit: int | None = None
+    ) -> list[OptimizationRecord]:
+        """Records of ``model``, oldest first; ``limit`` keeps only the newest N."""
+        if limit is not None and limit < 0:
+            raise UsageError(f"history limit {limit} must be zero or positive")
+        records, problems = self._read_history(get_model(model).name)
+        for problem in problems:
+            self._warn(problem)
+        if limit is not None:
+            return records[-limit:] if limit else []
+        return records
+
+    def get_record(self, model: str, run_id: str) -> OptimizationRecord:
+        """The record with ``run_id`` (the last one if an id was ever reused)."""
+        name = get_model(model).name
+        for record in reversed(self.get_optimization_history(name)):
+            if record.run_id == run_id:
+                return record
+        raise StoreError(
+            f"no run {run_id!r} in {self.paths(name)['history']}; list the run ids with "
+            f"`cosmofit store history {name}`"
+        )
+
+    def list_backups(self, model: str) -> list[str]:
+        """Backup file names of ``model`` in ``backups/``, oldest first."""
+        return [path.name for path in self._backup_paths(get_model(model).name)]
+
+    def get_warm_start_params(
+        self,
+        model: str,
+        dataset_tag: str,
+        *,
+        max_age: timedelta = timedelta(hours=24),
+        now: datetime | None = None,
+    ) -> tuple[dict[str, float] | None, str]:
+        """Final values of the latest converged run of ``model`` on ``dataset_tag``, if usable.
+
+        Returns ``(values, "warm start from run X (age ...)")`` or ``(None, why not)``:
+        a stale run, a run of a different parameter set or one whose values
+        fall outside today's bounds would mislead the optimizer.
+        """
+        spec = get_model(model)
+        moment = now or utc_now()
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        candidates = [
+            record
+            for record in self.get_optimization_history(spec.name)
+            if record.kind == "optimization" and record.dataset_tag == dataset_tag
+        ]
+        if not candidates:
+            return None, f"no previous run of {spec.name} on {dataset_tag}"
+        converged = [record for record in candidates if record.converged]
+        if not converged:
+            return None, (
+                f"no converged run of {spec.name} on {dataset_tag} ({len(candidates)} unconverged)"
+            )
+        latest = converged[-1]
+        age = (moment - latest.moment).total_seconds()
+        if age > max_age.total_seconds():
+            return None, (
+                f"latest run {latest.run_id} is {_format_duration(age)} old "
+                f"(limit {_format_duration(max_age.total_seconds())})"
+            )
+        if set(latest.final) != set(spec.param_names):
+            return None, (
+                f"parameters changed since run {latest.run_id} "
+                f"({', '.join(sorted(set(latest.final) ^ set(spec.param_names)))})"
+            )
+        for param in spec.params:
+            value = latest.final[param.name]
+            if not param.contains(value):
+                return None, (
+                    f"value out of current bounds in run {latest.run_id}: "
+                    f"{param.name}={value:g} not in {param.describe_bounds()}"
+                )
+        values = {name: latest.final[name] for name in spec.param_names}
+        return values, f"warm start from run {latest.run_id} (age {_format_duration(age)})"
+
+    def validate_cross_model_consistency(self, tolerance: float = 1e-3) -> ConsistencyReport:
+        """Compare the shared parameters of the stored LCDM and PBUF defaults.
+
+        The relative difference is ``|a - b| / max(|a|, |b|)``; rows beyond
+        ``tolerance`` are not ok and are also added to :attr:`warnings`.
+        """
+        lcdm = self.get_model_defaults("lcdm")
+        pbuf = self.get_model_defaults("pbuf")
+        rows: list[ConsistencyRow] = []
+        for param in SHARED_PARAMS:
+            a, b = lcdm[param], pbuf[param]
+            scale = max(abs(a.value), abs(b.value))
+            difference = abs(a.value - b.value) / scale if scale > 0 else 0.0
+            ok = difference <= tolerance
+            rows.append(
+                ConsistencyRow(
+                    param=param,
+                    lcdm_value=a.value,
+                    lcdm_source=a.source,
+                    pbuf_value=b.value,
+                    pbuf_source=b.source,
+                    relative_difference=difference,
+                    ok=ok,
+                )
+            )
+            if not ok:
+                self._warn(
+                    f"{param} differs between lcdm ({a.value:g}, {a.source}) and pbuf "
+                    f"({b.value:g}, {b.source}) by {difference:.2%} (tolerance {tolerance:.2%})"
+                )
+        return ConsistencyReport(
+            tolerance=tolerance, rows=rows, consistent=all(row.ok for row in rows)
+        )
+
+    def check(self, model: str) -> list[str]:
+        """Problems with the files of ``model``, found without modifying anything."""
+        spec = get_model(model)
+        paths = self.paths(spec.name)
+        problems: list[str] = []
+        doc: ModelDocument | None = None
+        try:
+            doc = _read_document(paths["document"], spec.name)
+        except _Corrupt as reason:
+            problems.append(
+                f"store file {paths['document']} is corrupt ({reason}); the next read restores "
+                f"the newest valid backup, or run `cosmofit store restore {spec.name} "
+                "--backup NAME`"
+            )
+        except StoreError as error:
+            problems.append(str(error))
+        records, history_problems = self._read_history(spec.name)
+        problems.extend(history_problems)
+        if doc is not None:
+            for param in spec.params:
+                entry = doc.parameters.get(param.name)
+                if entry is not None and not param.contains(entry.value):
+                    problems.append(
+                        f"{paths['document']}: {param.name}={entry.value:g} is outside "
+                        f"{param.describe_bounds()}; re-run the fit or restore an earlier run"
+                    )
+            unknown = sorted(set(doc.parameters) - set(spec.param_names))
+            if unknown:
+                problems.append(
+                    f"{paths['document']} stores unknown parameters {', '.join(unknown)}; "
+                    "they are ignored"
+                )
+            run_ids = {record.run_id for record in records}
+            if doc.last_run_id is not None and doc.last_run_id not in run_ids:
+                problems.append(
+                    f"{paths['document']} was last set by run {doc.last_run_id}, which is not "
+                    f"in {paths['history']}; see `cosmofit store history {spec.name}`"
+                )
+        for backup in self._backup_paths(spec.name):
+            try:
+                _read_document(backup, spec.name)
+            except (_Corrupt, StoreError) as reason:
+                problems.append(f"backup {backup} is unusable ({reason}); delete it")
+        return problems
+
+    # ----------------------------------------------------------------- writes
+
+    def update_model_defaults(self, record: OptimizationRecord) -> ModelDocument:
+        """Store the optimized values of ``record`` and append it to the history.
+
+        Only parameters in ``record.optimized`` change; every other stored
+        entry keeps its value and metadata.
+        """
+        spec = get_model(record.model)
+        self._check_record(spec, record)
+        with self._locked(spec.name):
+            previous = self._current_document_locked(spec.name)
+            parameters = dict(previous.parameters) if previous is not None else {}
+            for name in record.optimized:
+                parameters[name] = ParameterEntry(
+                    value=record.final[name],
+                    source=record.dataset_tag,
+                    run_id=record.run_id,
+                    timestamp=record.timestamp,
+                    method=record.method,
+                )
+            doc = self._new_document(spec.name, parameters, record.run_id)
+            self._commit_locked(spec.name, previous, doc, record)
+        return doc
+
+    def restore(
+        self, model: str, *, run_id: str | None = None, backup: str | None = None
+    ) -> ModelDocument:
+        """Reset the defaults of ``model`` to a past run's values or to a backup file.
+
+        The restore itself is appended to the history (``kind="restore"``), and
+        the document it replaces is backed up first, so a restore can be undone.
+        """
+        if (run_id is None) == (backup is None):
+            raise UsageError("restore needs exactly one of a run id or a backup name")
+        spec = get_model(model)
+        with self._locked(spec.name):
+            previous = self._current_document_locked(spec.name)
+            start = {name: entry.value for name, entry in self._merged(spec, previous).items()}
+            if run_id is not None:
+                record, parameters = self._restored_run(spec, run_id, start)
+            else:
+                record, parameters = self._restored_backup(spec, cast(str, backup), start)
+            doc = self._new_document(spec.name, parameters, record.run_id)
+            self._commit_locked(spec.name, previous, doc, record)
+        return doc
+
+    # -------------------------------------------------------------- internals
+
+    def _locked(self, name: str) -> AbstractContextManager[Path]:
+        """Create the root if needed and hold ``name``'s lock; refused when read-only."""
+        if self.read_only:
+            raise StoreError(
+                f"the store at {self.root} was opened read-only; drop the read-only/dry-run "
+                "option to write"
+            )
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(
+                f"cannot create store directory {self.root} ({error.strerror}); set "
+                f"{STORE_ENV} to a writable directory"
+            ) from None
+        return model_lock(self.root, name, self.lock_timeout)
+
+    def _merged(self, spec: Model, doc: ModelDocument | None) -> dict[str, ParameterEntry]:
+        """Stored entries of ``doc`` over built-in defaults, without bound checks or warnings."""
+        stored = doc.parameters if doc is not None else {}
+        return {
+            p.name: stored.get(p.name) or ParameterEntry(value=p.default, source=DEFAULT_SOURCE)
+            for p in spec.params
+        }
+
+    def _new_document(
+        self, name: str, parameters: dict[str, ParameterEntry], last_run_id: str
+    ) -> ModelDocument:
+        return seal(
+            ModelDocument(
+                schema_version=SCHEMA_VERSION,
+                model=name,
+                updated=format_timestamp(utc_now()),
+                parameters=parameters,
+                last_run_id=last_run_id,
+            )
+        )
+
+    def _check_record(self, spec: Model, record: OptimizationRecord) -> None:
+        """Refuse records the store could not restore later (missing or bad values)."""
+        where = f"record {record.run_id} for {spec.name}"
+        if record.kind != "optimization":
+            raise StoreError(f"{where} has kind {record.kind!r}; use restore() for restores")
+        missing = [name for name in spec.param_names if name not in record.final]
+        if missing:
+            raise StoreError(
+                f"{where} lacks final values for {', '.join(missing)}; the fitter must "
+                "store every model parameter"
+            )
+        unknown = sorted(set(record.final) - set(spec.param_names))
+        stray = sorted(set(record.optimized) - set(spec.param_names))
+        if unknown or stray:
+            raise StoreError(
+                f"{where} names parameters {spec.name} does not have: "
+                f"{', '.join(unknown or stray)}; check the model name"
+            )
+        for name in record.optimized:
+            param = spec.spec(name)
+            if not param.contains(record.final[name]):
+                raise StoreError(
+                    f"{where}: {name}={record.final[name]:g} is not a finite value inside "
+                    f"{param.describe_bounds()}; the optimized result is not stored"
+                )
+
+    def _check_restorable(self, spec: Model, record: OptimizationRecord) -> None:
+        if set(record.final) != set(spec.param_names):
+            raise StoreError(
+                f"run {record.run_id} has parameters {', '.join(sorted(record.final))} but "
+                f"{spec.name} now has {', '.join(spec.param_names)}; restore a newer run"
+            )
+        for param in spec.params:
+            if not param.contains(record.final[param.name]):
+                raise StoreError(
+                    f"run {record.run_id}: {param.name}={record.final[param.name]:g} is outside "
+                    f"the current bounds {param.describe_bounds()}; restore a different run"
+                )
+
+    def _restored_run(
+        self, spec: Model, run_id: str, start: dict[str, float]
+    ) -> tuple[OptimizationRecord, dict[str, ParameterEntry]]:
+        """Restore record and entries that put every parameter at run ``run_id``'s values."""
+        source = self.get_record(spec.name, run_id)
+        self._check_restorable(spec, source)
+        moment = utc_now()
+        record = source.model_copy(
+            update={
+                "run_id": new_run_id(moment),
+                "kind": "restore",
+                "timestamp": format_timestamp(moment),
+                "start": start,
+                "final": {name: source.final[name] for name in spec.param_names},
+                "chi2_start": None,
+                "optimized": [],
+                "fixed": [],
+                "frozen": [],
+                "nfev": 0,
+                "wall_s": 0.0,
+                "message": f"restored the final values of run {run_id}",
+                "note": None,
+                "restored_from": run_id,
+            }
+        )
+        parameters = {
+            name: ParameterEntry(
+                value=record.final[name],
+                source=f"restore:{run_id}",
+                run_id=record.run_id,
+                timestamp=record.timestamp,
+                method=source.method,
+            )
+            for name in spec.param_names
+        }
+        return record, parameters
+
+    def _restored_backup(
+        self, spec: Model, backup: str, start: dict[str, float]
+    ) -> tuple[OptimizationRecord, dict[str, ParameterEntry]]:
+        """Restore record and entries of backup file ``backup`` (no fit, so chi2 is NaN)."""
+        restored = self._load_backup(spec.name, backup)
+        moment = utc_now()
+        record = OptimizationRecord(
+            run_id=new_run_id(moment),
+            kind="restore",
+            model=spec.name,
+            dataset_tag="restore",
+            datasets=[],
+            timestamp=format_timestamp(moment),
+            optimized=[],
+            fixed=[],
+            frozen=[],
+            start=start,
+            final={name: entry.value for name, entry in self._merged(spec, restored).items()},
+            chi2_start=None,
+            chi2=None,
+            chi2_by_dataset={},
+            errors={},
+            unconstrained=[],
+            bounds_hit=[],
+            converged=False,
+            message=f"restored backup {backup}",
+            method="restore",
+            nfev=0,
+            wall_s=0.0,
+            restored_from=backup,
+        )
+        return record, dict(restored.parameters)
+
+    # Document reading and recovery.
+
+    def _current_document(self, name: str) -> ModelDocument | None:
+        """The verified document, recovering from corruption (under the lock) if needed."""
+        document = self.paths(name)["document"]
+        try:
+            return _read_document(document, name)
+        except _Corrupt as reason:
+            if self.read_only:
+                return self._recover_in_memory(name, str(reason))
+        with self._locked(name):
+            return self._current_document_locked(name)
+
+    def _current_document_locked(self, name: str) -> ModelDocument | None:
+        """Like :meth:`_current_document` for a caller already holding the lock."""
+        document = self.paths(name)["document"]
+        try:
+            return _read_document(document, name)
+        except _Corrupt as reason:
+            return self._recover_locked(name, str(reason))
+
+    def _recover_locked(self, name: str, reason: str) -> ModelDocument | None:
+        """Set the corrupt document aside and put the newest valid backup in its place."""
+        document = self.paths(name)["document"]
+        aside = document.with_name(f"{document.name}.corrupt-{utc_now().strftime(_BACKUP_STAMP)}")
+        os.replace(document, aside)
+        for backup_name, doc in self._valid_backups_newest_first(name):
+            atomic_write_text(document, doc.to_text())
+            self._warn(
+                f"store file {document} is corrupt ({reason}); moved it to {aside.name} and "
+                f"restored from backup {backup_name}"
+            )
+            return doc
+        self._warn(self._no_backup_message(name, reason, f"moved it to {aside.name}"))
+        return None
+
+    def _recover_in_memory(self, name: str, reason: str) -> ModelDocument | None:
+        """Read-only recovery: use the newest valid backup without touching any file."""
+        document = self.paths(name)["document"]
+        for backup_name, doc in self._valid_backups_newest_first(name):
+            self._warn(
+                f"store file {document} is corrupt ({reason}); using backup {backup_name} "
+                f"without repairing (read-only); run `cosmofit store restore {name} "
+                f"--backup {backup_name}` to repair it"
+            )
+            return doc
+        self._warn(self._no_backup_message(name, reason, "left it in place (read-only)"))
+        return None
+
+    def _no_backup_message(self, name: str, reason: str, action: str) -> str:
+        document = self.paths(name)["document"]
+        return (
+            f"WARNING: store file {document} is corrupt ({reason}) and NO valid backup exists; "
+            f"{action} and fell back to the BUILT-IN {name} defaults; recover optimized values "
+            f"with `cosmofit store restore {name} --run RUN_ID` "
+            f"(run ids: `cosmofit store history {name}`)"
+        )
+
+    # Backups.
+
+    def _backup_paths(self, name: str) -> list[Path]:
+        """Backup files of ``name``, oldest first (names embed sortable timestamps)."""
+        directory = self.paths(name)["backups"]
+        if not directory.is_dir():
+            return []
+        pattern = re.compile(rf"{re.escape(name)}\.\d{{8}}T\d{{6}}\.\d{{6}}Z\.json")
+        return sorted(p for p in directory.iterdir() if pattern.fullmatch(p.name))
+
+    def _valid_backups_newest_first(self, name: str) -> Iterable[tuple[str, ModelDocument]]:
+        for path in reversed(self._backup_paths(name)):
+            try:
+                doc = _read_document(path, name)
+            except (_Corrupt, StoreError):
+                continue
+            if doc is not None:
+                yield path.name, doc
+
+    def _load_backup(self, name: str, backup: str) -> ModelDocument:
+        directory = self.paths(name)["backups"]
+        available = [path.name for path in self._backup_paths(name)]
+        if backup not in available:
+            listing = ", ".join(available[-3:]) if available else "none"
+            raise StoreError(
+                f"no backup {backup!r} of {name} in {directory} (newest: {listing}); "
+                f"choose one with `cosmofit store restore {name} --backup NAME`"
+            )
+        try:
+            doc = _read_document(directory / backup, name)
+        except _Corrupt as reason:
+            raise StoreError(
+                f"backup {directory / backup} is corrupt ({reason}); choose another with "
+                f"`cosmofit store restore {name} --backup NAME`"
+            ) from None
+        if doc is None:
+            raise StoreError(f"backup {directory / backup} vanished while reading; try again")
+        return doc
+
+    def _write_backup_locked(self, name: str, doc: ModelDocument) -> Path:
+        """Copy ``doc`` into ``backups/`` under a name later than every existing backup."""
+        directory = self.paths(name)["backups"]
+        directory.mkdir(exist_ok=True)
+        moment = utc_now()
+        existing = self._backup_paths(name)
+        if existing:
+            stamp = existing[-1].name[len(name) + 1 : -len(".json")]
+            newest = datetime.strptime(stamp, _BACKUP_STAMP).replace(tzinfo=UTC)
+            moment = max(moment, newest + timedelta(microseconds=1))
+        path = directory / f"{name}.{moment.strftime(_BACKUP_STAMP)}.json"
+        atomic_write_text(path, doc.to_text())
+        return path
+
+    def _rotate_backups_locked(self, name: str) -> None:
+        for old in self._backup_paths(name)[: -self.backups_kept]:
+            old.unlink(missing_ok=True)
+
+    # History.
+
+    def _read_history(self, name: str) -> tuple[list[OptimizationRecord], list[str]]:
+        """Parse the history; bad lines become problems (messages), never exceptions."""
+        path = self.paths(name)["history"]
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return [], []
+        except OSError as error:
+            raise StoreError(
+                f"cannot read history {path} ({error.strerror}); check its permissions"
+            ) from None
+        lines = raw.split(b"\n")
+        terminated = raw.endswith(b"\n")
+        if terminated:
+            lines.pop()
+        records: list[OptimizationRecord] = []
+        problems: list[str] = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = OptimizationRecord.model_validate(json.loads(line))
+            except ValueError as error:
+                if number == len(lines) and not terminated:
+                    problems.append(
+                        f"history {path}: incomplete last line {number} (an interrupted write) "
+                        "was skipped; the next update sets it aside"
+                    )
+                else:
+                    problems.append(
+                        f"history {path} line {number} is corrupt ({_short_reason(error)}) and "
+                        "was skipped; delete that line to silence this warning"
+                    )
+                continue
+            if record.model != name:
+                problems.append(
+                    f"history {path} line {number} is a {record.model!r} record and was "
+                    f"skipped; move it to {record.model}.history.jsonl"
+                )
+                continue
+            records.append(record)
+        return records, problems
+
+    def _settle_history_tail_locked(self, name: str) -> None:
+        """Make sure the next record starts on a fresh line.
+
+        An unterminated last line is either a complete record whose newline was
+        lost (it gets the newline) or a torn fragment, which is saved to
+        ``<history>.torn`` before being cut off, so nothing is deleted.
+        """
+        history = self.paths(name)["history"]
+        tail = read_torn_tail(history)
+        if tail is None:
+            return
+        offset, fragment = tail
+        try:
+            OptimizationRecord.model_validate(json.loads(fragment))
+        except ValueError:
+            torn = history.with_name(history.name + ".torn")
+            append_line(torn, fragment.decode("utf-8", errors="backslashreplace"))
+            truncate_durably(history, offset)
+            self._warn(
+                f"history {history} ended with an incomplete record from an interrupted "
+                f"write; moved it to {torn.name}"
+            )
+            return
+        append_line(history, "")  # terminates the complete record that lacked its newline
+
+    def _commit_locked(
+        self,
+        name: str,
+        previous: ModelDocument | None,
+        doc: ModelDocument,
+        record: OptimizationRecord,
+    ) -> None:
+        """Back up, log, then replace: each step leaves a valid store if the process dies.
+
+        The history is written before the document, so the document's
+        ``last_run_id`` always names a record that exists.
+        """
+        paths = self.paths(name)
+        remove_stale_temps(self.root, temp_prefix(paths["document"]))
+        remove_stale_temps(paths["backups"], f".{name}.")
+        if previous is not None:
+            self._write_backup_locked(name, previous)
+        self._settle_history_tail_locked(name)
+        append_line(paths["history"], record.to_line())
+        atomic_write_text(paths["document"], doc.to_text())
+        self._rotate_backups_locked(name)
