@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
 
 from cosmofit._version import __version__
+from cosmofit.commands import config as config_commands
 from cosmofit.commands import data as data_commands
 from cosmofit.commands import fit as fit_commands
 from cosmofit.commands import optimize as optimize_commands
 from cosmofit.commands import store as store_commands
+from cosmofit.commands import validate as validate_commands
 from cosmofit.errors import CosmofitError
 
 _DEBUG_ENV = "COSMOFIT_DEBUG"
@@ -84,16 +88,30 @@ def root(
         "--debug",
         help="Show full tracebacks instead of one-line errors.",
     ),
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML config file (above ./cosmofit.toml and the user config).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Fit background cosmologies to CMB, BAO and supernova data."""
     if debug:
         os.environ[_DEBUG_ENV] = "1"
+    from cosmofit.config import CONFIG_FILE
+
+    CONFIG_FILE.set(config)  # also clears a file left from an earlier in-process invocation
 
 
 fit_commands.register(app)
 optimize_commands.register(app)
+validate_commands.register(app)
 app.add_typer(store_commands.app, name="store")
 app.add_typer(data_commands.app, name="data")
+app.add_typer(config_commands.app, name="config")
 
 
 def main() -> None:

@@ -14,7 +14,10 @@ SetOpt = Annotated[
     ),
 ]
 CovScaleOpt = Annotated[
-    float, typer.Option("--cov-scale", help="Multiply every covariance by S (chi2 -> chi2/S).")
+    float | None,
+    typer.Option(
+        "--cov-scale", help="Multiply every covariance by S (chi2 -> chi2/S).", show_default="1"
+    ),
 ]
 StoreOpt = Annotated[
     str | None,

@@ -36,10 +36,16 @@ def register(app: typer.Typer) -> None:
 
 
 def fit(
-    datasets: Annotated[str, typer.Argument(help="Datasets, e.g. cmb,bao,sn or joint.")],
-    model: Annotated[str, typer.Option("--model", "-m", help="lcdm, pbuf, wcdm or all.")] = "lcdm",
+    datasets: Annotated[
+        str | None,
+        typer.Argument(help="Datasets, e.g. cmb,bao,sn or joint (default: [run] datasets)."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="lcdm, pbuf, wcdm or all.", show_default="lcdm"),
+    ] = None,
     set_: SetOpt = None,
-    cov_scale: CovScaleOpt = 1.0,
+    cov_scale: CovScaleOpt = None,
     optimize: Annotated[
         str | None, typer.Option("--optimize", help="Fit these parameters for this run, P1,P2.")
     ] = None,
@@ -52,34 +58,39 @@ def fit(
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
+    from cosmofit.config import fit_settings, load_config, models_to_run
     from cosmofit.errors import UsageError
     from cosmofit.fitting.evaluate import evaluate_fit
-    from cosmofit.settings import FitSettings, make_settings, parse_assignments, split_names
+    from cosmofit.settings import parse_assignments, split_names
 
     if save and optimize is None:
         raise UsageError("--save only applies with --optimize P1,P2")
-    models = ["lcdm", "pbuf"] if model.strip().lower() == "all" else [model]
+    effective = load_config(
+        {
+            "run": {
+                "model": model,
+                "datasets": split_names(datasets) if datasets is not None else None,
+                "store": store,
+            },
+            "optimization": {
+                "covariance_scaling": cov_scale,
+                "use_precomputed": False if from_builtin else None,
+            },
+            "parameters": parse_assignments(set_),
+        }
+    )
+    to_fit = split_names(optimize) if optimize is not None else None
     results = [
-        evaluate_fit(
-            make_settings(
-                FitSettings,
-                model=m,
-                datasets=split_names(datasets),
-                overrides=parse_assignments(set_),
-                cov_scale=cov_scale,
-                optimize=split_names(optimize) if optimize is not None else None,
-                save=save,
-                use_store=not from_builtin,
-                store=store,
-            )
-        )
-        for m in models
+        evaluate_fit(fit_settings(effective, m, optimize=to_fit, save=save))
+        for m in models_to_run(effective)
     ]
     consistency = None
     if len(results) > 1:
         from cosmofit.store.store import OptimizedParameterStore
 
-        consistency = OptimizedParameterStore(store).validate_cross_model_consistency()
+        consistency = OptimizedParameterStore(
+            effective.config.run.store, read_only=True
+        ).validate_cross_model_consistency(effective.config.consistency.tolerance)
     if json_output:
         if len(results) == 1:
             print_json(results[0])

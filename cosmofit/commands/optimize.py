@@ -34,8 +34,14 @@ def register(app: typer.Typer) -> None:
 
 
 def optimize(
-    datasets: Annotated[str, typer.Argument(help="Datasets, e.g. cmb or cmb,bao,sn.")],
-    model: Annotated[str, typer.Option("--model", "-m", help="lcdm, pbuf, wcdm or all.")] = "lcdm",
+    datasets: Annotated[
+        str | None,
+        typer.Argument(help="Datasets, e.g. cmb or cmb,bao,sn (default: [run] datasets)."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="lcdm, pbuf, wcdm or all.", show_default="lcdm"),
+    ] = None,
     params: Annotated[
         str | None,
         typer.Option(
@@ -50,47 +56,70 @@ def optimize(
     ] = None,
     set_: SetOpt = None,
     warm_start: Annotated[
-        bool, typer.Option("--warm-start", help="Start from the latest compatible run (< 24 h).")
-    ] = False,
+        bool | None,
+        typer.Option("--warm-start/--no-warm-start", help="Start from the latest compatible run."),
+    ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Compute everything, write nothing.")
-    ] = False,
-    cov_scale: CovScaleOpt = 1.0,
+        bool | None,
+        typer.Option("--dry-run/--no-dry-run", help="Compute everything, write nothing."),
+    ] = None,
+    cov_scale: CovScaleOpt = None,
     method: Annotated[
-        str, typer.Option("--method", help="L-BFGS-B, Nelder-Mead, Powell or trust-constr.")
-    ] = "L-BFGS-B",
-    starts: Annotated[int, typer.Option("--starts", help="Number of starts (multi-start).")] = 1,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the extra start points.")] = 0,
-    no_store_defaults: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            help="L-BFGS-B, Nelder-Mead, Powell or trust-constr.",
+            show_default="L-BFGS-B",
+        ),
+    ] = None,
+    starts: Annotated[
+        int | None,
+        typer.Option("--starts", help="Number of starts (multi-start).", show_default="1"),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the extra start points.")
+    ] = None,
+    from_builtin: Annotated[
         bool, typer.Option("--from-builtin", help="Start from built-in defaults, not the store.")
     ] = False,
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
+    from cosmofit.config import load_config, models_to_run, optimize_settings
     from cosmofit.fitting.run import run_optimization
-    from cosmofit.settings import OptimizeSettings, make_settings, parse_assignments, split_names
+    from cosmofit.settings import parse_assignments, split_names
 
-    models = ["lcdm", "pbuf"] if model.strip().lower() == "all" else [model]
-    base = {
-        "datasets": split_names(datasets),
-        "optimize": split_names(params) if params is not None else None,
-        "freeze": split_names(freeze),
-        "overrides": parse_assignments(set_),
-        "warm_start": warm_start,
-        "dry_run": dry_run,
-        "cov_scale": cov_scale,
-        "method": method,
-        "starts": starts,
-        "seed": seed,
-        "use_store": not no_store_defaults,
-        "store": store,
-    }
-    all_settings = [make_settings(OptimizeSettings, model=m, **base) for m in models]
+    effective = load_config(
+        {
+            "run": {
+                "model": model,
+                "datasets": split_names(datasets) if datasets is not None else None,
+                "store": store,
+            },
+            "optimization": {
+                "optimize_parameters": split_names(params) if params is not None else None,
+                "frozen_parameters": split_names(freeze) if freeze else None,
+                "warm_start": warm_start,
+                "dry_run": dry_run,
+                "covariance_scaling": cov_scale,
+                "method": method,
+                "starts": starts,
+                "seed": seed,
+                "use_precomputed": False if from_builtin else None,
+            },
+            "parameters": parse_assignments(set_),
+        }
+    )
+    all_settings = [optimize_settings(effective, m) for m in models_to_run(effective)]
     results = []
     for settings in all_settings:
         with _progress(settings, quiet=json_output) as on_start_done:
             results.append(run_optimization(settings, on_start_done=on_start_done))
-    consistency = _consistency(store) if len(results) > 1 else None
+    consistency = (
+        _consistency(effective.config.run.store, effective.config.consistency.tolerance)
+        if len(results) > 1
+        else None
+    )
     if json_output:
         if len(results) == 1:
             print_json(results[0])
@@ -108,10 +137,12 @@ def optimize(
             stderr().print(f"[yellow]warning[/yellow] ({result.model}): {plain(warning)}")
 
 
-def _consistency(store_dir):
+def _consistency(store_dir, tolerance: float):
     from cosmofit.store.store import OptimizedParameterStore
 
-    return OptimizedParameterStore(store_dir).validate_cross_model_consistency()
+    return OptimizedParameterStore(store_dir, read_only=True).validate_cross_model_consistency(
+        tolerance
+    )
 
 
 class _progress:

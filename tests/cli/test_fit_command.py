@@ -54,7 +54,7 @@ def test_fit_table_mentions_every_dataset(run_cli):
         (["fit", "cmb", "--set", "H0=nan"], 2, "finite"),
         (["fit", "desi_dr3"], 2, "did you mean 'desi_dr2'"),
         (["fit", "cmb", "--model", "pbfu"], 2, "did you mean pbuf"),
-        (["fit", "cmb", "--cov-scale", "0"], 2, "cov-scale"),
+        (["fit", "cmb", "--cov-scale", "0"], 2, "covariance_scaling"),
     ],
 )
 def test_bad_input_gives_one_line_error_and_exit_code(run_cli, args, code, message):

@@ -1,0 +1,70 @@
+"""``cosmofit validate`` on a fresh install, after optimizations, and on a corrupted store."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_fresh_install_passes(run_cli, cli_env, tmp_path):
+    cli_env["COSMOFIT_STORE"] = str(tmp_path / "store")
+    proc = run_cli("validate", "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["ok"] is True
+    assert {row["name"]: row["status"] for row in payload["rows"]} == {
+        "config": "ok",
+        "data": "ok",
+        "store": "ok",
+    }
+    assert not (tmp_path / "store").exists()
+
+
+def test_regression_reproduces_stored_runs(run_cli, cli_env, tmp_path):
+    cli_env["COSMOFIT_STORE"] = str(tmp_path / "store")
+    run_cli("optimize", "cmb", "--model", "lcdm", check=True)
+    run_cli("optimize", "cmb,bao", "--model", "pbuf", "--params", "H0,Om0,Obh2,k_sat", check=True)
+    proc = run_cli("validate", "--regression", "--json")
+    payload = json.loads(proc.stdout)
+    rows = {row["name"]: row for row in payload["rows"]}
+    assert rows["regression"]["status"] == "ok", rows["regression"]
+    assert proc.returncode == 0
+
+
+def test_corrupted_store_fails_naming_file_and_fix(run_cli, cli_env, tmp_path):
+    store = tmp_path / "store"
+    cli_env["COSMOFIT_STORE"] = str(store)
+    run_cli("optimize", "cmb", "--model", "lcdm", check=True)
+    (store / "lcdm.json").write_text('{"schema_version": 1, "model": "lcdm", "trunc')
+    before = (store / "lcdm.json").read_bytes()
+    proc = run_cli("validate")
+    assert proc.returncode == 1
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith("store: store file") and "lcdm.json" in line
+    assert "cosmofit store restore lcdm" in line
+    assert (store / "lcdm.json").read_bytes() == before  # validate never writes
+
+
+def test_bad_config_fails_the_config_row(run_cli, cli_env, tmp_path):
+    cli_env["COSMOFIT_STORE"] = str(tmp_path / "store")
+    config = tmp_path / "bad.toml"
+    config.write_text("[optimization]\nstarts = 0\n")
+    proc = run_cli("--config", str(config), "validate", "--json")
+    assert proc.returncode == 1
+    rows = {row["name"]: row for row in json.loads(proc.stdout)["rows"]}
+    assert (
+        rows["config"]["status"] == "failed" and "optimization.starts" in rows["config"]["summary"]
+    )
+
+
+def test_config_show_names_sources(run_cli, cli_env, tmp_path):
+    config = tmp_path / "study.toml"
+    config.write_text('[optimization]\nmethod = "Powell"\n')
+    cli_env["COSMOFIT_OPTIMIZATION__STARTS"] = "4"
+    payload = json.loads(
+        run_cli("--config", str(config), "config", "show", "--json", check=True).stdout
+    )
+    assert payload["settings"]["optimization.method"] == "Powell"
+    assert payload["sources"]["optimization.method"].startswith("--config")
+    assert payload["settings"]["optimization.starts"] == 4
+    assert payload["sources"]["optimization.starts"] == "environment"
+    assert payload["sources"]["run.model"] == "default"
