@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from cosmofit.errors import UsageError
 
@@ -40,6 +41,10 @@ def split_names(text: str | Iterable[str] | None) -> list[str]:
     return [name.strip() for part in parts for name in part.split(",") if name.strip()]
 
 
+#: A covariance scale: a positive, finite number.
+CovScale = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
 class FitSettings(BaseModel):
     """What ``cosmofit fit`` evaluates: a model, datasets and parameter overrides."""
 
@@ -48,19 +53,12 @@ class FitSettings(BaseModel):
     model: str = "lcdm"
     datasets: list[str] = Field(default_factory=lambda: ["cmb", "bao", "sn"])
     overrides: dict[str, float] = Field(default_factory=dict)
-    cov_scale: float = 1.0
+    cov_scale: CovScale = 1.0
     use_store: bool = True
     store: str | None = None
     optimize: list[str] | None = None  # fit these for this run only
     freeze: list[str] = Field(default_factory=list)
     save: bool = False  # with optimize: store the result like `cosmofit optimize`
-
-    @field_validator("cov_scale")
-    @classmethod
-    def _positive_scale(cls, value: float) -> float:
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError("cov_scale must be a positive finite number")
-        return value
 
 
 class OptimizeSettings(BaseModel):
@@ -78,20 +76,13 @@ class OptimizeSettings(BaseModel):
     warm_start_max_age_hours: float = 24.0
     dry_run: bool = False
     save: bool = True
-    cov_scale: float = 1.0
+    cov_scale: CovScale = 1.0
     method: str = "L-BFGS-B"
     starts: int = Field(default=1, ge=1)
     seed: int = 0
     tolerance: float = Field(default=1e-10, gt=0)
     max_iterations: int = Field(default=5000, ge=1)
     store: str | None = None
-
-    @field_validator("cov_scale")
-    @classmethod
-    def _positive_scale(cls, value: float) -> float:
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError("cov_scale must be a positive finite number")
-        return value
 
     def for_record(self) -> dict:
         """The settings that define the computation (not where results go)."""

@@ -64,3 +64,44 @@ def plain(value: object) -> str:
     from rich.markup import escape
 
     return escape(str(value))
+
+
+def emit_results(results: list, effective, *, json_output: bool, render) -> None:
+    """Print one result per model (JSON or ``render``), the LCDM/PBUF check when there are
+    several, then every warning on stderr."""
+    consistency = None
+    if len(results) > 1:
+        from cosmofit.store.store import OptimizedParameterStore
+
+        store = OptimizedParameterStore(effective.config.run.store, read_only=True)
+        consistency = store.validate_cross_model_consistency(effective.config.consistency.tolerance)
+    if json_output:
+        print_json(
+            results[0] if len(results) == 1 else {"results": results, "consistency": consistency}
+        )
+    else:
+        for result in results:
+            render(result)
+        if consistency is not None:
+            render_consistency(consistency)
+    for result in results:
+        for warning in result.warnings:
+            stderr().print(f"[yellow]warning[/yellow] ({result.model}): {plain(warning)}")
+
+
+def render_consistency(report) -> None:
+    """The LCDM vs PBUF table of shared parameters."""
+    from rich.table import Table
+
+    table = Table(title="cross-model consistency (lcdm vs pbuf)")
+    for column in ("parameter", "lcdm", "pbuf", "relative difference", "ok"):
+        table.add_column(column)
+    for row in report.rows:
+        table.add_row(
+            row.param,
+            fmt(row.lcdm_value, 7),
+            fmt(row.pbuf_value, 7),
+            fmt(row.relative_difference, 3),
+            "yes" if row.ok else "NO",
+        )
+    stdout().print(table)

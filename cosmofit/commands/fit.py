@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cosmofit.commands._options import CovScaleOpt, SetOpt, StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
+from cosmofit.commands._output import JsonOpt, emit_results, fmt, plain, stdout
 
 HELP = """Evaluate a model on datasets at its current defaults.
 
@@ -84,28 +84,7 @@ def fit(
         evaluate_fit(fit_settings(effective, m, optimize=to_fit, save=save))
         for m in models_to_run(effective)
     ]
-    consistency = None
-    if len(results) > 1:
-        from cosmofit.store.store import OptimizedParameterStore
-
-        consistency = OptimizedParameterStore(
-            effective.config.run.store, read_only=True
-        ).validate_cross_model_consistency(effective.config.consistency.tolerance)
-    if json_output:
-        if len(results) == 1:
-            print_json(results[0])
-        else:
-            print_json({"results": results, "consistency": consistency})
-    else:
-        for result in results:
-            render_fit(result)
-        if consistency is not None:
-            from cosmofit.commands.store import render_consistency
-
-            render_consistency(consistency)
-    for result in results:
-        for warning in result.warnings:
-            stderr().print(f"[yellow]warning[/yellow] ({result.model}): {plain(warning)}")
+    emit_results(results, effective, json_output=json_output, render=render_fit)
 
 
 def render_fit(result) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cosmofit.commands._options import CovScaleOpt, SetOpt, StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
+from cosmofit.commands._output import JsonOpt, emit_results, fmt, plain, stderr, stdout
 
 HELP = """Optimize model parameters on datasets and store them as the new defaults.
 
@@ -115,34 +115,7 @@ def optimize(
     for settings in all_settings:
         with _progress(settings, quiet=json_output) as on_start_done:
             results.append(run_optimization(settings, on_start_done=on_start_done))
-    consistency = (
-        _consistency(effective.config.run.store, effective.config.consistency.tolerance)
-        if len(results) > 1
-        else None
-    )
-    if json_output:
-        if len(results) == 1:
-            print_json(results[0])
-        else:
-            print_json({"results": results, "consistency": consistency})
-    else:
-        for result in results:
-            render_optimization(result)
-        if consistency is not None:
-            from cosmofit.commands.store import render_consistency
-
-            render_consistency(consistency)
-    for result in results:
-        for warning in result.warnings:
-            stderr().print(f"[yellow]warning[/yellow] ({result.model}): {plain(warning)}")
-
-
-def _consistency(store_dir, tolerance: float):
-    from cosmofit.store.store import OptimizedParameterStore
-
-    return OptimizedParameterStore(store_dir, read_only=True).validate_cross_model_consistency(
-        tolerance
-    )
+    emit_results(results, effective, json_output=json_output, render=render_optimization)
 
 
 class _progress:

@@ -166,20 +166,3 @@ def path(store: StoreOpt = None, json_output: JsonOpt = False) -> None:
         print_json({"store": str(root)})
         return
     typer.echo(str(root))
-
-
-def render_consistency(report) -> None:
-    from rich.table import Table
-
-    table = Table(title="cross-model consistency (lcdm vs pbuf)")
-    for column in ("parameter", "lcdm", "pbuf", "relative difference", "ok"):
-        table.add_column(column)
-    for row in report.rows:
-        table.add_row(
-            row.param,
-            fmt(row.lcdm_value, 7),
-            fmt(row.pbuf_value, 7),
-            fmt(row.relative_difference, 3),
-            "yes" if row.ok else "NO",
-        )
-    stdout().print(table)

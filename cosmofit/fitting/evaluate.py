@@ -19,8 +19,8 @@ SOURCE_DEFAULT = "default"
 SOURCE_OVERRIDE = "override"
 
 
-class FitResult(BaseModel):
-    """One evaluated fit. ``--json`` prints exactly this object."""
+class PointSummary(BaseModel):
+    """What every fit reports about its parameter point; these JSON keys are stable."""
 
     model: str
     datasets: list[str]
@@ -32,10 +32,15 @@ class FitResult(BaseModel):
     derived: dict[str, float]
     statistics: FitStatistics
     cov_scale: float
+    warnings: list[str] = Field(default_factory=list)
+
+
+class FitResult(PointSummary):
+    """One evaluated fit. ``--json`` prints exactly this object."""
+
     chi2_builtin: dict[str, float] | None = None
     stored_metadata: dict[str, dict] = Field(default_factory=dict)
     optimization: dict | None = None
-    warnings: list[str] = Field(default_factory=list)
 
 
 def count_free_parameters(n_model_free: int, kinds: list[str]) -> int:

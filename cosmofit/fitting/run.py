@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 
 from cosmofit.errors import OptimizationError, PhysicsError
 from cosmofit.fitting.classify import classify
-from cosmofit.fitting.evaluate import count_free_parameters
-from cosmofit.fitting.statistics import FitStatistics, fit_statistics
+from cosmofit.fitting.evaluate import PointSummary, count_free_parameters
+from cosmofit.fitting.statistics import fit_statistics
 from cosmofit.settings import OptimizeSettings
 
 SHORT_TAGS = ("cmb", "bao", "sn")
@@ -28,19 +28,10 @@ class WarmStart(BaseModel):
     reason: str
 
 
-class OptimizeResult(BaseModel):
+class OptimizeResult(PointSummary):
     """Everything one optimization produced; ``--json`` prints exactly this."""
 
-    model: str
-    datasets: list[str]
     dataset_tag: str
-    params: dict[str, float]
-    param_source: dict[str, str]
-    chi2: dict[str, float]
-    n_data: int
-    n_data_by_dataset: dict[str, int]
-    derived: dict[str, float]
-    statistics: FitStatistics
     optimized: list[str]
     fixed: list[str]
     frozen: list[str]
@@ -61,8 +52,6 @@ class OptimizeResult(BaseModel):
     warm_start: WarmStart
     run_id: str
     stored: bool
-    cov_scale: float
-    warnings: list[str] = Field(default_factory=list)
     provenance: dict = Field(default_factory=dict)
 
 
