@@ -4,7 +4,9 @@ The public Python API is loaded on first use so that ``import cosmofit`` (and
 ``cosmofit --help``) stays instant:
 
 * :func:`background` - distances and scales at one parameter point;
-* :func:`load_likelihood` - joint Gaussian likelihood of named datasets.
+* :func:`load_likelihood` - joint Gaussian likelihood of named datasets;
+* :class:`ParameterOptimizer` - bounded chi^2 minimisation with errors;
+* :class:`OptimizedParameterStore` - the safe store of optimized parameters.
 """
 
 from __future__ import annotations
@@ -18,6 +20,15 @@ _LAZY = {
     "Background": ("cosmofit.physics.background", "Background"),
     "load_likelihood": ("cosmofit.likelihoods.joint", "load_likelihood"),
     "get_model": ("cosmofit.models.registry", "get_model"),
+    "available_models": ("cosmofit.models.registry", "available_models"),
+    "load_dataset": ("cosmofit.data.loader", "load_dataset"),
+    "ParameterOptimizer": ("cosmofit.fitting.optimizer", "ParameterOptimizer"),
+    "estimate_errors": ("cosmofit.fitting.hessian", "estimate_errors"),
+    "OptimizedParameterStore": ("cosmofit.store.store", "OptimizedParameterStore"),
+    "run_optimization": ("cosmofit.fitting.run", "run_optimization"),
+    "OptimizeSettings": ("cosmofit.settings", "OptimizeSettings"),
+    "FitSettings": ("cosmofit.settings", "FitSettings"),
+    "evaluate_fit": ("cosmofit.fitting.evaluate", "evaluate_fit"),
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -86,7 +86,9 @@ def emit_results(results: list, effective, *, json_output: bool, render) -> None
             render_consistency(consistency)
     for result in results:
         for warning in result.warnings:
-            stderr().print(f"[yellow]warning[/yellow] ({result.model}): {plain(warning)}")
+            stderr().print(
+                f"[yellow]warning[/yellow] ({result.model}): {plain(warning)}", soft_wrap=True
+            )
 
 
 def render_consistency(report) -> None:

@@ -766,17 +766,24 @@ class OptimizedParameterStore:
         doc: ModelDocument,
         record: OptimizationRecord,
     ) -> None:
-        """Back up, log, then replace: each step leaves a valid store if the process dies.
+        """Back up, log, replace, back up: each step leaves a valid store if the process dies.
 
         The history is written before the document, so the document's
-        ``last_run_id`` always names a record that exists.
+        ``last_run_id`` always names a record that exists. The new document is
+        backed up too, so the newest backup always equals the current file and a
+        corrupted current file loses nothing.
         """
         paths = self.paths(name)
         remove_stale_temps(self.root, temp_prefix(paths["document"]))
         remove_stale_temps(paths["backups"], f".{name}.")
-        if previous is not None:
+        if previous is not None and not self._is_newest_backup(name, previous):
             self._write_backup_locked(name, previous)
         self._settle_history_tail_locked(name)
         append_line(paths["history"], record.to_line())
         atomic_write_text(paths["document"], doc.to_text())
+        self._write_backup_locked(name, doc)
         self._rotate_backups_locked(name)
+
+    def _is_newest_backup(self, name: str, doc: ModelDocument) -> bool:
+        newest = next(iter(self._valid_backups_newest_first(name)), None)
+        return newest is not None and newest[1].checksum == doc.checksum

@@ -32,11 +32,11 @@ def test_restore_from_run_sets_every_parameter(store: OptimizedParameterStore) -
     assert last.kind == "restore" and last.restored_from == "r1"
     assert last.final == r1.final and doc.last_run_id == last.run_id
     assert entries["H0"].run_id == last.run_id
-    assert len(store.list_backups("lcdm")) == len(backups_before) + 1  # r2's document
+    assert len(store.list_backups("lcdm")) == len(backups_before) + 1  # the restored document
 
 
 def test_restore_from_backup_brings_back_that_document(store: OptimizedParameterStore) -> None:
-    (backup,) = store.list_backups("lcdm")  # the document written by r1
+    backup = store.list_backups("lcdm")[0]  # the document written by r1
     store.restore("lcdm", backup=backup)
 
     entries = OptimizedParameterStore(store.root).get_model_defaults("lcdm")
@@ -49,7 +49,7 @@ def test_restore_from_backup_brings_back_that_document(store: OptimizedParameter
 
 def test_a_restore_can_itself_be_undone(store: OptimizedParameterStore) -> None:
     store.restore("lcdm", run_id="r1")
-    undo = store.list_backups("lcdm")[-1]
+    undo = store.list_backups("lcdm")[-2]  # the document before the restore (r2's)
     store.restore("lcdm", backup=undo)
     assert store.get_model_defaults("lcdm")["H0"].value == 71.0
 

