@@ -25,7 +25,7 @@ def stdout():
 def stderr():
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line
 
 
 def json_safe(value: Any) -> Any:
@@ -86,9 +86,7 @@ def emit_results(results: list, effective, *, json_output: bool, render) -> None
             render_consistency(consistency)
     for result in results:
         for warning in result.warnings:
-            stderr().print(
-                f"[yellow]warning[/yellow] ({result.model}): {plain(warning)}", soft_wrap=True
-            )
+            stderr().print(f"[yellow]warning[/yellow] ({result.model}): {plain(warning)}")
 
 
 def render_consistency(report) -> None:

@@ -31,7 +31,7 @@ def _open(store_dir):
 
 def _print_warnings(store) -> None:
     for warning in store.warnings:
-        stderr().print(f"[yellow]warning[/yellow]: {plain(warning)}", soft_wrap=True)
+        stderr().print(f"[yellow]warning[/yellow]: {plain(warning)}")
 
 
 @app.command("show")

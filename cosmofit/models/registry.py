@@ -120,6 +120,7 @@ def _load_builtins() -> None:
 
 
 def available_models() -> tuple[str, ...]:
+    """Names of every registered model (built-in ones are loaded on first call)."""
     _load_builtins()
     return tuple(MODELS)
 
