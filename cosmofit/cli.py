@@ -22,6 +22,7 @@ from cosmofit.commands import config as config_commands
 from cosmofit.commands import data as data_commands
 from cosmofit.commands import fit as fit_commands
 from cosmofit.commands import optimize as optimize_commands
+from cosmofit.commands import report as report_commands
 from cosmofit.commands import store as store_commands
 from cosmofit.commands import validate as validate_commands
 from cosmofit.errors import CosmofitError
@@ -108,6 +109,7 @@ def root(
 
 fit_commands.register(app)
 optimize_commands.register(app)
+report_commands.register(app)
 validate_commands.register(app)
 app.add_typer(store_commands.app, name="store")
 app.add_typer(data_commands.app, name="data")

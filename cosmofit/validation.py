@@ -190,6 +190,35 @@ def check_regression(store_dir: str | None) -> CheckRow:
     )
 
 
+def check_report_files(store_dir: str | None) -> CheckRow:
+    """The HTML report's numbers against the summary it was rendered from."""
+    from pathlib import Path
+
+    from cosmofit.report.html import REPORT_NAME
+    from cosmofit.report.summary import SUMMARY_NAME
+    from cosmofit.report.verify import check_report
+    from cosmofit.store.store import resolve_store_root
+
+    folder = Path(resolve_store_root(store_dir)) / "reports"
+    page = folder / REPORT_NAME
+    if not page.is_file():
+        return CheckRow(name="report", status="ok",
+                        summary="no HTML report to check yet (`cosmofit report --html`)")
+    problems = check_report(page, folder / SUMMARY_NAME)
+    if not problems:
+        return CheckRow(name="report", status="ok",
+                        summary=f"every number in {page} matches {SUMMARY_NAME}")
+    if any("was rendered from" in problem for problem in problems):
+        return CheckRow(
+            name="report", status="warning",
+            summary=f"{page} is older than the store's summary; regenerate it with "
+                    "`cosmofit report --html`",
+            details=problems,
+        )
+    return CheckRow(name="report", status="failed",
+                    summary=f"{page}: {problems[0]}", details=problems)
+
+
 def run_validation(
     *, regression: bool = False, extra_checks: list[Callable[[], CheckRow]] | None = None
 ) -> ValidationReport:
@@ -209,6 +238,7 @@ def run_validation(
         rows.append(CheckRow(name="store", status="failed", summary=str(error)))
     if regression:
         rows.append(check_regression(store_dir))
+    rows.append(check_report_files(store_dir))
     for check in extra_checks or []:
         rows.append(check())
     return ValidationReport(rows=rows)

@@ -2,53 +2,149 @@
 
 Written after every stored optimization and by ``cosmofit report``; reports
 render from it and never recompute, so what a reader sees is what was stored.
+Besides the defaults and the last optimization of each model it holds what a
+report displays: parameter labels and units, dataset citations, N, k, AIC and
+BIC, the model comparison and a chi2 history. Non-finite numbers (an
+unconstrained parameter's infinite error) are written as ``null`` so the file
+is strict JSON that any reader, browsers included, can parse.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 from pathlib import Path
+from typing import Any
 
-SUMMARY_SCHEMA_VERSION = 1
+#: Version 2 added parameters, datasets, comparison, chi2_history and fit criteria.
+SUMMARY_SCHEMA_VERSION = 2
 SUMMARY_NAME = "optimization_summary.json"
 RECENT_HISTORY = 10
+#: Newest optimizations kept in each model's chi2 history (bounds the file size).
+CHI2_HISTORY = 500
+MODELS = ("lcdm", "pbuf")
+#: Dataset plotted for a kind no last optimization used (the registry alias of that kind).
+PLOT_FALLBACK = {"cmb": "cmb", "bao": "bao", "sn": "sn"}
 
 
-def build_summary(store, models: tuple[str, ...] = ("lcdm", "pbuf")) -> dict:
-    """Defaults, last optimization and recent history per model, and the cross-model check."""
+def _finite_or_none(value: Any) -> Any:
+    """Replace NaN and infinities, anywhere in ``value``, by ``None``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(item) for item in value]
+    return value
+
+
+def _parameters(model: str) -> list[dict[str, Any]]:
+    """Labels, units, bounds and defaults of the model's parameters, in declaration order."""
+    from cosmofit.models.registry import get_model
+
+    return [
+        {
+            "name": p.name,
+            "label": p.label or p.name,
+            "unit": p.unit,
+            "doc": p.doc,
+            "default": p.default,
+            "bounds": list(p.bounds),
+            "scale": p.scale,
+            "optimizable": p.optimizable,
+            "fixed_only": p.fixed_only,
+        }
+        for p in get_model(model).params
+    ]
+
+
+def _last_optimization(record, facts: dict[str, dict]) -> dict[str, Any]:
+    from cosmofit.report.comparison import fit_criteria
+
+    return {
+        "run_id": record.run_id,
+        "timestamp": record.timestamp,
+        "dataset_tag": record.dataset_tag,
+        "datasets": record.datasets,
+        "chi2": record.chi2,
+        "chi2_start": record.chi2_start,
+        "chi2_by_dataset": record.chi2_by_dataset,
+        "improvement": record.chi2_start - record.chi2,
+        "optimized": record.optimized,
+        "fixed": record.fixed,
+        "frozen": record.frozen,
+        "start": {n: record.start[n] for n in record.optimized},
+        "final": {n: record.final[n] for n in record.optimized},
+        "errors": record.errors,
+        "unconstrained": record.unconstrained,
+        "bounds_hit": record.bounds_hit,
+        "converged": record.converged,
+        "message": record.message,
+        "method": record.method,
+        "nfev": record.nfev,
+        "wall_s": record.wall_s,
+        "cov_scale": record.cov_scale,
+        "note": record.note,
+        "provenance": record.provenance,
+        **fit_criteria(record.chi2, record.optimized, record.datasets, facts),
+    }
+
+
+def _plot_datasets(lasts: list, facts: dict[str, dict]) -> dict[str, str]:
+    """The dataset plotted for each kind: the first one a last optimization used, else the alias."""
+    from cosmofit.data.registry import find_dataset
+
+    chosen: dict[str, str] = {}
+    for record in lasts:
+        for name in record.datasets:
+            kind = facts[name]["kind"]
+            if kind is not None:
+                chosen.setdefault(kind, name)
+    for kind, alias in PLOT_FALLBACK.items():
+        spec = find_dataset(alias)
+        if kind not in chosen and spec is not None:
+            chosen[kind] = spec.name
+    return {kind: chosen[kind] for kind in PLOT_FALLBACK if kind in chosen}
+
+
+def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
+    """Defaults, last optimization and histories per model, comparison and cross-model check."""
+    from cosmofit.models.registry import get_model
     from cosmofit.provenance import utc_now
+    from cosmofit.report.comparison import compare_models, dataset_facts
+
+    histories = {model: store.get_optimization_history(model) for model in models}
+    lasts = {
+        model: next((r for r in reversed(h) if r.kind == "optimization"), None)
+        for model, h in histories.items()
+    }
+    used = [name for r in lasts.values() if r is not None for name in r.datasets]
+    facts = dataset_facts(list(dict.fromkeys(used)))
+    plots = _plot_datasets([r for r in lasts.values() if r is not None], facts)
+    facts.update(dataset_facts([name for name in plots.values() if name not in facts]))
 
     per_model = {}
     for model in models:
-        entries = store.get_model_defaults(model)
-        history = store.get_optimization_history(model)
-        runs = [r for r in history if r.kind == "optimization"]
-        last = runs[-1] if runs else None
+        history = histories[model]
+        last = lasts[model]
+        runs = [r for r in history if r.kind == "optimization" and r.chi2 is not None]
         per_model[model] = {
-            "defaults": {name: entry.model_dump() for name, entry in entries.items()},
-            "last_optimization": None
-            if last is None
-            else {
-                "run_id": last.run_id,
-                "timestamp": last.timestamp,
-                "dataset_tag": last.dataset_tag,
-                "datasets": last.datasets,
-                "chi2": last.chi2,
-                "chi2_start": last.chi2_start,
-                "chi2_by_dataset": last.chi2_by_dataset,
-                "improvement": last.chi2_start - last.chi2,
-                "optimized": last.optimized,
-                "fixed": last.fixed,
-                "frozen": last.frozen,
-                "start": {n: last.start[n] for n in last.optimized},
-                "final": {n: last.final[n] for n in last.optimized},
-                "errors": last.errors,
-                "unconstrained": last.unconstrained,
-                "bounds_hit": last.bounds_hit,
-                "converged": last.converged,
-                "method": last.method,
-                "provenance": last.provenance,
+            "description": get_model(model).description,
+            "parameters": _parameters(model),
+            "defaults": {
+                name: entry.model_dump() for name, entry in store.get_model_defaults(model).items()
             },
+            "last_optimization": None if last is None else _last_optimization(last, facts),
+            "chi2_history": [
+                {
+                    "run_id": r.run_id,
+                    "timestamp": r.timestamp,
+                    "dataset_tag": r.dataset_tag,
+                    "chi2": r.chi2,
+                }
+                for r in runs[-CHI2_HISTORY:]
+            ],
             "recent_history": [
                 {
                     "run_id": r.run_id,
@@ -56,29 +152,57 @@ def build_summary(store, models: tuple[str, ...] = ("lcdm", "pbuf")) -> dict:
                     "timestamp": r.timestamp,
                     "dataset_tag": r.dataset_tag,
                     "chi2": r.chi2,
+                    "note": r.note,
+                    "restored_from": r.restored_from,
                 }
                 for r in history[-RECENT_HISTORY:]
             ],
         }
     consistency = store.validate_cross_model_consistency()
-    return {
+    summary = {
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "generated": utc_now(),
         "store": str(store.root),
         "models": per_model,
+        "comparison": compare_models({m: per_model[m]["last_optimization"] for m in models}),
+        "datasets": facts,
+        "plot_datasets": plots,
         "cross_model_consistency": consistency.model_dump(),
     }
+    return _finite_or_none(summary)
+
+
+def summary_text(summary: dict) -> str:
+    """The canonical file content: sorted keys, strict JSON (the report hashes these bytes)."""
+    return json.dumps(summary, indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def text_sha256(text: str) -> str:
+    """sha256 of the UTF-8 bytes of a summary file's text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def summary_path(store) -> Path:
+    """Where the store keeps its summary: ``<store>/reports/optimization_summary.json``."""
     return Path(store.root) / "reports" / SUMMARY_NAME
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """Create the folder and replace ``path`` atomically; an OS failure is a one-line StoreError."""
+    from cosmofit.errors import StoreError
+    from cosmofit.store.atomic import atomic_write_text
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, text)
+    except OSError as error:
+        raise StoreError(
+            f"cannot write {path} ({error.strerror or error}); choose a writable folder"
+        ) from None
 
 
 def write_summary(store) -> Path:
     """Rebuild the summary and write it atomically into the store's reports/ folder."""
-    from cosmofit.store.atomic import atomic_write_text
-
     path = summary_path(store)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(build_summary(store), indent=2, sort_keys=True) + "\n")
+    write_text_file(path, summary_text(build_summary(store)))
     return path

@@ -15,6 +15,7 @@ def test_fresh_install_passes(run_cli, cli_env, tmp_path):
         "config": "ok",
         "data": "ok",
         "store": "ok",
+        "report": "ok",
     }
     assert not (tmp_path / "store").exists()
 
@@ -68,3 +69,27 @@ def test_config_show_names_sources(run_cli, cli_env, tmp_path):
     assert payload["settings"]["optimization.starts"] == 4
     assert payload["sources"]["optimization.starts"] == "environment"
     assert payload["sources"]["run.model"] == "default"
+
+
+def test_report_numbers_are_checked(run_cli, cli_env, tmp_path):
+    store = tmp_path / "store"
+    cli_env["COSMOFIT_STORE"] = str(store)
+    run_cli("optimize", "cmb", "--model", "lcdm", check=True)
+    run_cli("report", "--html", check=True)
+    rows = {r["name"]: r for r in json.loads(run_cli("validate", "--json").stdout)["rows"]}
+    assert rows["report"]["status"] == "ok", rows["report"]
+    page = store / "reports" / "cosmofit_report.html"
+    text = page.read_text()
+    marker = 'data-key="/models/lcdm/last_optimization/chi2_start"'
+    assert marker in text
+    start = text.index(marker)
+    value_at = text.index('data-value="', start) + len('data-value="')
+    page.write_text(text[:value_at] + "9" + text[value_at:])  # tamper with one number
+    proc = run_cli("validate", "--json")
+    rows = {r["name"]: r for r in json.loads(proc.stdout)["rows"]}
+    assert proc.returncode == 1 and rows["report"]["status"] == "failed"
+    run_cli("optimize", "bao", "--model", "lcdm", "--params", "Om0", check=True)
+    run_cli("report", "--html", check=True)
+    run_cli("optimize", "cmb", "--model", "lcdm", check=True)  # the page is now out of date
+    rows = {r["name"]: r for r in json.loads(run_cli("validate", "--json").stdout)["rows"]}
+    assert rows["report"]["status"] == "warning"

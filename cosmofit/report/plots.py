@@ -1,0 +1,326 @@
+"""The report's figures as inline SVG: SN residuals, BAO distances, CMB pulls, chi2 history.
+
+Figures draw the models at the parameter values stored in the summary; they
+show curves, never numbers a table reports. Matplotlib is driven through its
+object API (``Figure``, no pyplot), so no GUI backend is ever selected and a
+library caller's backend is left alone. A fixed ``svg.hashsalt`` and no date
+in the metadata make the SVG identical run to run, and every id inside a
+figure gets the figure's prefix so several SVGs can share one HTML page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from cosmofit.errors import CosmofitError
+
+#: rcParams of every figure: deterministic ids, text kept as text (small, searchable SVG).
+STYLE = {
+    "svg.hashsalt": "cosmofit-report",
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.size": 9.0,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+#: One colour per model, in summary order; the first model is the residuals' reference.
+COLOURS = ("#1f5fa8", "#c4501b", "#2a8a4a", "#7a3f9a")
+DATA_COLOUR = "#333333"
+SN_BINS = 20
+
+_ID_REFERENCE = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
+#: The RDF block naming the creator; the page says who made it, once.
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Plot:
+    """One figure for the page: its SVG, or the reason it could not be drawn."""
+
+    key: str
+    title: str
+    caption: str
+    svg: str | None
+    problem: str | None = None
+
+
+def model_points(summary: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Each model's stored default values (what ``cosmofit fit`` would evaluate)."""
+    return {
+        model: {name: entry["value"] for name, entry in section["defaults"].items()}
+        for model, section in summary["models"].items()
+    }
+
+
+def literal(text: str) -> str:
+    """``text`` shown as is: matplotlib would read a pair of dollar signs as math."""
+    return text.replace("$", r"\$")
+
+
+def curve_label(summary: dict[str, Any], model: str) -> str:
+    """Legend text: the model and whether its values come from an optimization."""
+    last = summary["models"][model]["last_optimization"]
+    label = f"{model} ({last['dataset_tag']} fit)" if last else f"{model} (built-in defaults)"
+    return literal(label)
+
+
+def to_svg(figure, prefix: str) -> str:
+    """The figure as an ``<svg>`` element with ids prefixed by ``prefix``."""
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    text = buffer.getvalue()
+    text = _METADATA.sub("", text[text.index("<svg") :])
+    return _ID_REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", text)
+
+
+def _new_figure(width: float, height: float, columns: int = 1):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), layout="constrained")
+    axes = figure.subplots(1, columns, squeeze=False)[0]
+    return figure, list(axes)
+
+
+def _dataset(name: str):
+    """Loaded dataset and its likelihood (which profiles M and knows the CMB theory vector)."""
+    from cosmofit.data.loader import load_dataset
+
+    loaded = load_dataset(name)
+    return loaded.data, _likelihood(loaded)
+
+
+@lru_cache(maxsize=8)
+def _likelihood(loaded):
+    """One likelihood per loaded dataset (the loader caches those), so each report in a
+    process does not factor the 1590x1590 supernova covariance again."""
+    from cosmofit.likelihoods.base import likelihood_class
+
+    return likelihood_class(loaded.spec.kind)(loaded.spec.name, loaded.data)
+
+
+def _backgrounds(summary: dict[str, Any]) -> dict[str, Any]:
+    from cosmofit import background
+
+    return {model: background(model, **values) for model, values in model_points(summary).items()}
+
+
+def sn_residuals(summary: dict[str, Any]) -> Any:
+    """Binned Hubble residuals relative to the first model, M profiled for each model."""
+    import numpy as np
+
+    name = summary["plot_datasets"]["sn"]
+    data, likelihood = _dataset(name)
+    backgrounds = _backgrounds(summary)
+    reference = next(iter(backgrounds))
+    ref_bg = backgrounds[reference]
+    offsets = {model: likelihood.M_best(bg) for model, bg in backgrounds.items()}
+    residual = data.m - (ref_bg.mu(data.z_cos, data.z_hel) + offsets[reference])
+    sigma = np.sqrt(np.diag(data.cov))
+    edges = np.geomspace(data.z_cos.min(), data.z_cos.max() * (1 + 1e-9), SN_BINS + 1)
+    which = np.digitize(data.z_cos, edges) - 1
+    centres, means, errors = [], [], []
+    for index in range(SN_BINS):
+        inside = which == index
+        if not inside.any():
+            continue
+        weights = 1.0 / sigma[inside] ** 2
+        centres.append(float(np.average(data.z_cos[inside], weights=weights)))
+        means.append(float(np.average(residual[inside], weights=weights)))
+        errors.append(float(1.0 / np.sqrt(weights.sum())))
+    figure, (axes,) = _new_figure(7.5, 3.4)
+    z = np.geomspace(data.z_cos.min(), data.z_cos.max(), 200)
+    ref_curve = ref_bg.mu(z) + offsets[reference]
+    for colour, (model, bg) in zip(COLOURS, backgrounds.items(), strict=False):
+        axes.plot(
+            z,
+            bg.mu(z) + offsets[model] - ref_curve,
+            color=colour,
+            label=curve_label(summary, model),
+        )
+    axes.errorbar(
+        centres,
+        means,
+        yerr=errors,
+        fmt="o",
+        color=DATA_COLOUR,
+        markersize=3.5,
+        capsize=2,
+        label=literal(f"{name}, {SN_BINS} log-z bins (diagonal errors)"),
+    )
+    axes.set_xscale("log")
+    axes.set_xlabel("z (cosmological)")
+    axes.set_ylabel(literal(f"mu - mu_{reference} [mag]"))
+    axes.legend(loc="best", fontsize=8)
+    return figure
+
+
+def bao_distances(summary: dict[str, Any]) -> Any:
+    """D_M/r_d, D_H/r_d and D_V/r_d measurements with each model's curves."""
+    import numpy as np
+
+    name = summary["plot_datasets"]["bao"]
+    data, _ = _dataset(name)
+    backgrounds = _backgrounds(summary)
+    values = np.asarray(data.values, dtype=float)
+    sigma = np.sqrt(np.diag(data.cov))
+    kinds = np.asarray(data.kinds)
+    # r_d/D_V points are shown as D_V/r_d: value inverted, error propagated to first order.
+    inverted = kinds == "rs_over_DV"
+    values = np.where(inverted, 1.0 / values, values)
+    sigma = np.where(inverted, sigma * values**2, sigma)
+    kinds = np.where(inverted, "DV_over_rs", kinds)
+    panels = (("DM_over_rs", "D_M / r_d"), ("DH_over_rs", "D_H / r_d"), ("DV_over_rs", "D_V / r_d"))
+    figure, axes_row = _new_figure(10.0, 3.3, columns=3)
+    z = np.linspace(0.02, max(float(data.z.max()) * 1.1, 0.5), 200)
+    for axes, (kind, label) in zip(axes_row, panels, strict=True):
+        for colour, (model, bg) in zip(COLOURS, backgrounds.items(), strict=False):
+            distance = {"DM_over_rs": bg.DM, "DH_over_rs": bg.DH, "DV_over_rs": bg.DV}[kind]
+            axes.plot(z, distance(z) / bg.r_drag, color=colour, label=curve_label(summary, model))
+        mask = kinds == kind
+        if mask.any():
+            axes.errorbar(
+                data.z[mask],
+                values[mask],
+                yerr=sigma[mask],
+                fmt="o",
+                color=DATA_COLOUR,
+                markersize=3.5,
+                capsize=2,
+                label=literal(name),
+            )
+        axes.set_title(label)
+        axes.set_xlabel("z")
+    axes_row[0].legend(loc="lower right", fontsize=7)
+    return figure
+
+
+def cmb_pulls(summary: dict[str, Any]) -> Any:
+    """(data - theory)/sigma of R, l_A and omega_b for each model."""
+    import numpy as np
+
+    name = summary["plot_datasets"]["cmb"]
+    data, likelihood = _dataset(name)
+    backgrounds = _backgrounds(summary)
+    sigma = np.sqrt(np.diag(data.cov))
+    figure, (axes,) = _new_figure(6.0, 3.0)
+    positions = np.arange(len(data.names))
+    width = 0.8 / max(len(backgrounds), 1)
+    for index, (colour, (model, bg)) in enumerate(zip(COLOURS, backgrounds.items(), strict=False)):
+        pulls = (data.values - likelihood.theory(bg)) / sigma
+        offset = (index - (len(backgrounds) - 1) / 2) * width
+        axes.bar(positions + offset, pulls, width, color=colour, label=curve_label(summary, model))
+    for level in (-1.0, 1.0):
+        axes.axhline(level, color="#888888", linestyle="--", linewidth=0.8)
+    axes.axhline(0.0, color=DATA_COLOUR, linewidth=0.8)
+    axes.set_xticks(positions, list(data.names))
+    axes.set_ylabel("(data - theory) / sigma")
+    axes.legend(loc="best", fontsize=8)
+    return figure
+
+
+def chi2_history(summary: dict[str, Any]) -> Any:
+    """chi2 of every stored optimization over time, one panel per model, one colour per tag."""
+    import matplotlib.dates as mdates
+
+    models = list(summary["models"])
+    figure, axes_row = _new_figure(10.0, 3.0, columns=len(models))
+    for axes, model in zip(axes_row, models, strict=True):
+        history = summary["models"][model]["chi2_history"]
+        axes.set_title(model)
+        if not history:
+            axes.text(
+                0.5,
+                0.5,
+                "not optimized yet",
+                ha="center",
+                va="center",
+                transform=axes.transAxes,
+                color="#666666",
+            )
+            axes.set_xticks([])
+            axes.set_yticks([])
+            continue
+        tags = list(dict.fromkeys(point["dataset_tag"] for point in history))
+        for colour, tag in zip(COLOURS * len(tags), tags, strict=False):
+            points = [p for p in history if p["dataset_tag"] == tag]
+            axes.plot(
+                [datetime.fromisoformat(p["timestamp"]) for p in points],
+                [p["chi2"] for p in points],
+                "o-",
+                color=colour,
+                markersize=4,
+                label=literal(tag),
+            )
+        moments = [datetime.fromisoformat(p["timestamp"]) for p in history]
+        if min(moments) == max(moments):  # one instant: give the date axis a range to label
+            axes.set_xlim(moments[0] - timedelta(hours=1), moments[0] + timedelta(hours=1))
+        axes.set_yscale("symlog", linthresh=1.0)
+        axes.set_ylim(0.0, max(1.5 * max(p["chi2"] for p in history), 2.0))
+        locator = mdates.AutoDateLocator(maxticks=5)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        axes.set_ylabel("chi2")
+        axes.legend(loc="best", fontsize=7, title="datasets", title_fontsize=7)
+    return figure
+
+
+#: Figures in page order: key, title, caption, drawing function.
+FIGURES: tuple[tuple[str, str, str, Callable[[dict[str, Any]], Any]], ...] = (
+    (
+        "sn",
+        "Supernova Hubble residuals",
+        "Binned distance-modulus residuals relative to the first model, with each model's "
+        "curve; the absolute magnitude M is profiled for every model.",
+        sn_residuals,
+    ),
+    (
+        "bao",
+        "BAO distances",
+        "Measured D_M/r_d, D_H/r_d and D_V/r_d with 1-sigma (diagonal) errors and each "
+        "model's prediction.",
+        bao_distances,
+    ),
+    (
+        "cmb",
+        "CMB distance-prior pulls",
+        "(data - theory)/sigma for R, l_A and omega_b; dashed lines mark 1 sigma.",
+        cmb_pulls,
+    ),
+    (
+        "history",
+        "chi2 history",
+        "Total chi2 of each stored optimization over time (symmetric-log axis).",
+        chi2_history,
+    ),
+)
+
+
+def render_plots(summary: dict[str, Any]) -> list[Plot]:
+    """Every figure of the report; a figure that cannot be drawn says why instead.
+
+    A dataset that no longer loads or a model that is unphysical at its
+    stored values costs one figure, not the whole report.
+    """
+    from matplotlib import rc_context
+
+    plots = []
+    with rc_context(STYLE):
+        for key, title, caption, draw in FIGURES:
+            if key in ("sn", "bao", "cmb") and key not in summary["plot_datasets"]:
+                plots.append(Plot(key, title, caption, None, f"no {key} dataset is registered"))
+                continue
+            try:
+                svg = to_svg(draw(summary), prefix=f"fig-{key}")
+            except CosmofitError as error:
+                plots.append(Plot(key, title, caption, None, str(error)))
+                continue
+            plots.append(Plot(key, title, caption, svg))
+    return plots
