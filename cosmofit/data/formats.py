@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cosmofit.data.integrity import atomic_write_bytes, sha256_bytes
+from cosmofit.data.integrity import sha256_bytes, write_dataset_file
 from cosmofit.data.records import (
     BAO_KINDS,
     CMB_PRIOR_NAMES,
@@ -444,7 +444,7 @@ def embedded_bytes(data: DatasetRecord, *, citation: str = "") -> bytes:
 def write_embedded(path: PathLike, data: DatasetRecord, *, citation: str = "") -> str:
     """Write ``data`` in the embedded format atomically; return the file's sha256."""
     content = embedded_bytes(data, citation=citation)
-    atomic_write_bytes(Path(path), content)
+    write_dataset_file(Path(path), content)
     return sha256_bytes(content)
 
 

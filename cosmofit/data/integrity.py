@@ -1,4 +1,4 @@
-"""Checksums and atomic writes: a dataset file is either complete and verified, or rejected.
+"""Checksums and writes: a dataset file is either complete and verified, or rejected.
 
 Kept free of numpy so that hashing and writing specs stay cheap.
 """
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 from cosmofit.errors import DataError
+from cosmofit.store.atomic import atomic_write_bytes
 
 _CHUNK = 1 << 20
 
@@ -47,21 +47,9 @@ def check_sha256(name: str, path: Path, actual: str, expected: str, *, builtin: 
     )
 
 
-def atomic_write_bytes(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` via a temporary file and ``os.replace``.
-
-    Readers then see either the old file or the complete new one, never a
-    partial write (an interrupted ``cosmofit data add`` leaves no broken dataset).
-    """
+def write_dataset_file(path: Path, content: bytes) -> None:
+    """Write a dataset file atomically, creating its folder: readers see the old file or the
+    complete new one, never a partial write (an interrupted ``cosmofit data add`` leaves no
+    broken dataset)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp_name, 0o644)  # mkstemp's 0600 would hide shared data files
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, content)

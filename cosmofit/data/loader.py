@@ -26,7 +26,7 @@ from cosmofit.data.formats import (
     sn_table_style,
     write_embedded,
 )
-from cosmofit.data.integrity import atomic_write_bytes, check_sha256, sha256_bytes
+from cosmofit.data.integrity import check_sha256, sha256_bytes, write_dataset_file
 from cosmofit.data.records import DatasetRecord, LoadedDataset
 from cosmofit.data.registry import DatasetSpec
 from cosmofit.errors import DataError, UsageError
@@ -149,7 +149,7 @@ def add_user_dataset(
         sha256=sha256,
         builtin=False,
     )
-    atomic_write_bytes(spec_path, (spec.model_dump_json(indent=2) + "\n").encode())
+    write_dataset_file(spec_path, (spec.model_dump_json(indent=2) + "\n").encode())
     if existing is not None:
         registry.unregister_dataset(name)
     registry.register_dataset(spec)

@@ -58,8 +58,8 @@ def temp_prefix(path: Path) -> str:
     return f".{path.name}."
 
 
-def atomic_write_text(path: Path | str, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a crash leaves the old or the new file.
+def atomic_write_bytes(path: Path | str, content: bytes) -> None:
+    """Replace ``path`` with ``content`` so that a crash leaves the old or the new file.
 
     The temporary file lives in the same directory (``os.replace`` is only
     atomic within one file system) and is removed if anything fails before
@@ -75,7 +75,7 @@ def atomic_write_text(path: Path | str, text: str) -> None:
         try:
             if os.name == "posix":
                 os.fchmod(fd, mode)  # mkstemp makes 0600; keep the replaced file's mode
-            _write_all(fd, text.encode("utf-8"))
+            _write_all(fd, content)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -85,6 +85,11 @@ def atomic_write_text(path: Path | str, text: str) -> None:
             os.unlink(temp_name)
         raise
     _fsync_directory(path.parent)
+
+
+def atomic_write_text(path: Path | str, text: str) -> None:
+    """:func:`atomic_write_bytes` of UTF-8 text."""
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def append_line(path: Path | str, line: str) -> None:
