@@ -27,3 +27,12 @@ StoreOpt = Annotated[
         show_default=False,
     ),
 ]
+
+DatasetsArg = Annotated[
+    str | None,
+    typer.Argument(help="Datasets, e.g. cmb or cmb,bao,sn or joint (default: [run] datasets)."),
+]
+ModelOrAllOpt = Annotated[
+    str | None,
+    typer.Option("--model", "-m", help="lcdm, pbuf, wcdm or all.", show_default="lcdm"),
+]

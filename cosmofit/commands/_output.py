@@ -28,22 +28,11 @@ def stderr():
     return Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line
 
 
-def json_safe(value: Any) -> Any:
-    """Pydantic models to plain data, and NaN or infinity to null (strict JSON has neither)."""
-    if hasattr(value, "model_dump"):
-        value = value.model_dump(mode="json")
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value
-
-
 def print_json(result: Any) -> None:
     """Write a result (pydantic model, or lists and dicts of them) to stdout as strict JSON."""
     import json
+
+    from cosmofit.jsonsafe import json_safe
 
     typer.echo(json.dumps(json_safe(result), indent=2, allow_nan=False))
 

@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from cosmofit.commands._options import CovScaleOpt, SetOpt, StoreOpt
+from cosmofit.commands._options import (
+    CovScaleOpt,
+    DatasetsArg,
+    ModelOrAllOpt,
+    SetOpt,
+    StoreOpt,
+)
 from cosmofit.commands._output import JsonOpt, emit_results, fmt, plain, stdout
 
 HELP = """Evaluate a model on datasets at its current defaults.
@@ -36,14 +42,8 @@ def register(app: typer.Typer) -> None:
 
 
 def fit(
-    datasets: Annotated[
-        str | None,
-        typer.Argument(help="Datasets, e.g. cmb,bao,sn or joint (default: [run] datasets)."),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option("--model", "-m", help="lcdm, pbuf, wcdm or all.", show_default="lcdm"),
-    ] = None,
+    datasets: DatasetsArg = None,
+    model: ModelOrAllOpt = None,
     set_: SetOpt = None,
     cov_scale: CovScaleOpt = None,
     optimize: Annotated[

@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from cosmofit.commands._options import CovScaleOpt, SetOpt, StoreOpt
+from cosmofit.commands._options import (
+    CovScaleOpt,
+    DatasetsArg,
+    ModelOrAllOpt,
+    SetOpt,
+    StoreOpt,
+)
 from cosmofit.commands._output import JsonOpt, emit_results, fmt, plain, stderr, stdout
 
 HELP = """Optimize model parameters on datasets and store them as the new defaults.
@@ -34,14 +40,8 @@ def register(app: typer.Typer) -> None:
 
 
 def optimize(
-    datasets: Annotated[
-        str | None,
-        typer.Argument(help="Datasets, e.g. cmb or cmb,bao,sn (default: [run] datasets)."),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option("--model", "-m", help="lcdm, pbuf, wcdm or all.", show_default="lcdm"),
-    ] = None,
+    datasets: DatasetsArg = None,
+    model: ModelOrAllOpt = None,
     params: Annotated[
         str | None,
         typer.Option(

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from pathlib import Path
 from typing import Any
+
+from cosmofit.jsonsafe import json_safe
 
 #: Version 2 added parameters, datasets, comparison, chi2_history and fit criteria.
 SUMMARY_SCHEMA_VERSION = 2
@@ -26,17 +27,6 @@ CHI2_HISTORY = 500
 MODELS = ("lcdm", "pbuf")
 #: Dataset plotted for a kind no last optimization used (the registry alias of that kind).
 PLOT_FALLBACK = {"cmb": "cmb", "bao": "bao", "sn": "sn"}
-
-
-def _finite_or_none(value: Any) -> Any:
-    """Replace NaN and infinities, anywhere in ``value``, by ``None``."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite_or_none(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite_or_none(item) for item in value]
-    return value
 
 
 def _parameters(model: str) -> list[dict[str, Any]]:
@@ -169,7 +159,7 @@ def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
         "plot_datasets": plots,
         "cross_model_consistency": consistency.model_dump(),
     }
-    return _finite_or_none(summary)
+    return json_safe(summary)
 
 
 def summary_text(summary: dict) -> str:
