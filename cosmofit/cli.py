@@ -21,7 +21,9 @@ from cosmofit._version import __version__
 from cosmofit.commands import config as config_commands
 from cosmofit.commands import data as data_commands
 from cosmofit.commands import fit as fit_commands
+from cosmofit.commands import jackknife as jackknife_commands
 from cosmofit.commands import optimize as optimize_commands
+from cosmofit.commands import profile as profile_commands
 from cosmofit.commands import report as report_commands
 from cosmofit.commands import store as store_commands
 from cosmofit.commands import validate as validate_commands
@@ -110,6 +112,8 @@ def root(
 fit_commands.register(app)
 optimize_commands.register(app)
 report_commands.register(app)
+profile_commands.register(app)
+jackknife_commands.register(app)
 validate_commands.register(app)
 app.add_typer(store_commands.app, name="store")
 app.add_typer(data_commands.app, name="data")

@@ -484,6 +484,8 @@ def optimize_settings(effective: EffectiveConfig, model: str):
         tolerance=opt.tolerance,
         max_iterations=opt.max_iterations,
         store=run.store,
+        scheduler=effective.config.compute.scheduler,
+        workers=effective.config.compute.workers,
     )
 
 

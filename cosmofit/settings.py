@@ -83,10 +83,12 @@ class OptimizeSettings(BaseModel):
     tolerance: float = Field(default=1e-10, gt=0)
     max_iterations: int = Field(default=5000, ge=1)
     store: str | None = None
+    scheduler: str = "auto"  # where the starts run: auto, none, local or a Dask address
+    workers: int | None = Field(default=None, ge=1)
 
     def for_record(self) -> dict:
         """The settings that define the computation (not where results go)."""
-        return self.model_dump(exclude={"store", "dry_run", "save"})
+        return self.model_dump(exclude={"store", "dry_run", "save", "scheduler", "workers"})
 
 
 def make_settings(cls: type[BaseModel], **values):

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from cosmofit.commands._compute import SchedulerOpt, WorkersOpt
 from cosmofit.commands._options import (
     CovScaleOpt,
     DatasetsArg,
@@ -82,6 +83,8 @@ def optimize(
     from_builtin: Annotated[
         bool, typer.Option("--from-builtin", help="Start from built-in defaults, not the store.")
     ] = False,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
@@ -108,6 +111,7 @@ def optimize(
                 "use_precomputed": False if from_builtin else None,
             },
             "parameters": parse_assignments(set_),
+            "compute": {"scheduler": scheduler, "workers": workers},
         }
     )
     all_settings = [optimize_settings(effective, m) for m in models_to_run(effective)]

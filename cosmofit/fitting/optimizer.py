@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +36,11 @@ class StartOutcome:
     message: str
     nfev: int
     nit: int
+
+
+#: Runs starts elsewhere: takes the unit-box start points and yields ``(index,
+#: outcome)`` as each start finishes, in any order (see ``ParameterOptimizer.run``).
+MapStarts = Callable[[list[np.ndarray]], Iterable[tuple[int, StartOutcome]]]
 
 
 @dataclass
@@ -170,13 +175,21 @@ class ParameterOptimizer:
         u = np.clip(np.asarray(result.x, dtype=float), 0.0, 1.0)
         return result, u, self.chi2_at(u)
 
-    def _minimise_from(self, u0: np.ndarray) -> StartOutcome:
+    def minimise_from(self, u0: np.ndarray) -> StartOutcome:
+        """One local minimisation from the unit-box point ``u0`` (one start)."""
         nfev_before = self.nfev
         start_params = self.space.from_unit(u0)
         chi2_start = self.chi2_at(u0)
         if not math.isfinite(chi2_start):
-            return StartOutcome(start_params, start_params, math.inf, False,
-                                "chi2 is not finite at the start point", self.nfev - nfev_before, 0)
+            return StartOutcome(
+                start_params,
+                start_params,
+                math.inf,
+                False,
+                "chi2 is not finite at the start point",
+                self.nfev - nfev_before,
+                0,
+            )
         result, u, chi2 = self._scipy_minimise(u0)
         success = bool(result.success) and math.isfinite(chi2)
         message = str(result.message)
@@ -189,31 +202,59 @@ class ParameterOptimizer:
             nit += int(getattr(retry, "nit", 0) or 0)
             if chi2_retry < chi2:
                 u, chi2 = u_retry, chi2_retry
-            if bool(retry.success) or chi2_start - chi2 >= 0 and (
-                chi2_retry >= chi2 - max(1e-9, 1e-12 * abs(chi2))
+            if (
+                bool(retry.success)
+                or chi2_start - chi2 >= 0
+                and (chi2_retry >= chi2 - max(1e-9, 1e-12 * abs(chi2)))
             ):
                 success = math.isfinite(chi2)
                 message = f"{retry.message} (after restart: no further decrease of chi2)"
-        return StartOutcome(start_params, self.space.from_unit(u), chi2, success, message,
-                            self.nfev - nfev_before, nit)
+        return StartOutcome(
+            start_params,
+            self.space.from_unit(u),
+            chi2,
+            success,
+            message,
+            self.nfev - nfev_before,
+            nit,
+        )
 
     # -- main entry -----------------------------------------------------------------------
     def run(
         self,
         start: Mapping[str, float],
         on_start_done: Callable[[int, StartOutcome], None] | None = None,
+        *,
+        map_starts: MapStarts | None = None,
     ) -> OptimizerOutcome:
-        """Minimise from ``start`` (and the extra starts); raise if no start converged."""
+        """Minimise from ``start`` (and the extra starts); raise if no start converged.
+
+        ``map_starts`` runs the starts elsewhere (for example on a cluster): it gets
+        the unit-box start points and yields ``(index, StartOutcome)`` in any order,
+        each outcome being what :meth:`minimise_from` returns for that point. Without
+        it the starts run here, one after the other.
+        """
         t0 = time.perf_counter()
         self.nfev = 0
         start_values = {name: float(start[name]) for name in self.space.names}
         chi2_start = self.chi2_at(self.space.to_unit(start_values))
-        outcomes = []
-        for index, u0 in enumerate(self.start_points(start_values)):
-            outcome = self._minimise_from(u0)
-            outcomes.append(outcome)
+        points = self.start_points(start_values)
+        if map_starts is None:
+            finished = ((i, self.minimise_from(u0)) for i, u0 in enumerate(points))
+        else:
+            finished = map_starts(points)
+        by_index: dict[int, StartOutcome] = {}
+        for index, outcome in finished:
+            by_index[index] = outcome
+            if map_starts is not None:
+                self.nfev += outcome.nfev
             if on_start_done is not None:
                 on_start_done(index, outcome)
+        if sorted(by_index) != list(range(len(points))):
+            raise OptimizationError(
+                f"{len(by_index)} of {len(points)} starts returned a result; rerun the optimization"
+            )
+        outcomes = [by_index[i] for i in range(len(points))]
         converged = [o for o in outcomes if o.success]
         if not converged:
             reasons = "; ".join(sorted({o.message for o in outcomes}))

@@ -73,6 +73,9 @@ def describe_source(entry) -> str:
 
 def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> OptimizeResult:
     """Optimize, estimate errors, and (unless a dry run) update the store and summary."""
+    from cosmofit.compute.engine import ComputeOptions
+    from cosmofit.compute.objectives import CosmologySource
+    from cosmofit.compute.starts import engine_starts
     from cosmofit.data.registry import resolve_datasets
     from cosmofit.fitting.hessian import estimate_errors
     from cosmofit.fitting.optimizer import ParameterOptimizer
@@ -134,7 +137,12 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         max_iterations=settings.max_iterations,
     )
     try:
-        outcome = optimizer.run(start, on_start_done=on_start_done)
+        with engine_starts(
+            CosmologySource(tuple(s.name for s in specs), model.name, settings.cov_scale),
+            optimizer,
+            ComputeOptions(scheduler=settings.scheduler, workers=settings.workers),
+        ) as map_starts:
+            outcome = optimizer.run(start, on_start_done=on_start_done, map_starts=map_starts)
     except OptimizationError as error:
         raise OptimizationError(f"{error}; start values kept, nothing stored") from None
     final = {**start, **outcome.best}

@@ -9,10 +9,12 @@ of D_L(z), never H0: H0 is exactly degenerate with M.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from cosmofit.likelihoods.base import Likelihood, register_likelihood
-from cosmofit.likelihoods.gaussian import GaussianCovariance
+from cosmofit.likelihoods.gaussian import GaussianCovariance, residual_block
 from cosmofit.physics.background import Background, GridPlan
 
 
@@ -33,15 +35,28 @@ class SupernovaLikelihood(Likelihood):
     def n_data(self) -> int:
         return self.m.size
 
-    def _whitened_residual(self, bg: Background) -> np.ndarray:
+    def _residual(self, bg: Background) -> np.ndarray:
         dm = bg.comoving_distance_planned(self._plan)
         mu = 5.0 * (np.log10(dm) + self._log_one_plus_zhel) + 25.0
-        return self.covariance.whiten(self.m - mu)
+        return self.m - mu
+
+    def _whitened_residual(self, bg: Background) -> np.ndarray:
+        return self.covariance.whiten(self._residual(bg))
 
     def chi2(self, bg: Background) -> float:
         w = self._whitened_residual(bg)
         uw = float(self._u @ w)
         return (float(w @ w) - uw * uw / self._uu) / self.cov_scale
+
+    def chi2_batch(self, backgrounds: Sequence[Background | None]) -> np.ndarray:
+        """chi^2 at several points: the residual columns are whitened by one block solve."""
+        out = np.full(len(backgrounds), np.inf)
+        block, present = residual_block(self.m.size, backgrounds, self._residual)
+        if present:
+            w = self.covariance.whiten_block(block)
+            uw = self._u @ w
+            out[present] = (np.einsum("ij,ij->j", w, w) - uw * uw / self._uu) / self.cov_scale
+        return out
 
     def M_best(self, bg: Background) -> float:
         """Best-fit absolute magnitude offset added to mu_th."""

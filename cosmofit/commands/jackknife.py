@@ -1,0 +1,134 @@
+"""``cosmofit jackknife``: refit with each dataset or data point left out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cosmofit.commands._compute import (
+    OutOpt,
+    ResumeOpt,
+    SchedulerOpt,
+    WorkersOpt,
+    compute_choice,
+    exit_interrupted,
+    run_directory,
+    task_progress,
+)
+from cosmofit.commands._options import SetOpt
+from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
+
+HELP = """Refit with each dataset (--by dataset) or each CMB/BAO data point (--by point) left out.
+
+Each refit is shown as the shift of every optimized parameter in units of the
+full fit's Hessian 1-sigma; shifts above 2 sigma are flagged. A left-out point
+leaves a Gaussian likelihood on the other points with their marginal
+covariance. Supernova points are not left out one by one (each SN barely
+moves the fit and the analytic magnitude offset couples them all): drop the
+SN dataset whole with --by dataset.
+
+Task results go to DIR/results.jsonl as they arrive (DIR: --out, by default
+./cosmofit-jackknife/MODEL-<UTC time>) and the report to DIR/jackknife.json;
+--resume --out DIR continues an interrupted run.
+
+Examples:
+
+  cosmofit jackknife cmb,bao,sn --model lcdm --by dataset
+
+  cosmofit jackknife bao --model lcdm --by point --params H0,Om0 --set Obh2=0.02218
+"""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("jackknife", help=HELP)(jackknife)
+
+
+def jackknife(
+    datasets: Annotated[str, typer.Argument(help="Datasets, e.g. cmb,bao,sn.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="lcdm, pbuf or wcdm.")] = "lcdm",
+    by: Annotated[
+        str, typer.Option("--by", help="Leave out each 'dataset' or each CMB/BAO 'point'.")
+    ] = "dataset",
+    params: Annotated[
+        str | None,
+        typer.Option("--params", help="Parameters to fit, P1,P2 (default: all optimizable)."),
+    ] = None,
+    set_: SetOpt = None,
+    starts: Annotated[int, typer.Option("--starts", min=1, help="Starts per fit.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the extra starts.")] = 0,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    out: OutOpt = None,
+    resume: ResumeOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    from cosmofit.compute.engine import ComputeOptions, RunInterrupted
+    from cosmofit.fitting.jackknife import JackknifeSettings, run_jackknife
+    from cosmofit.settings import make_settings, parse_assignments, split_names
+
+    settings = make_settings(
+        JackknifeSettings,
+        datasets=split_names(datasets),
+        model=model,
+        by=by,
+        optimize=split_names(params) if params is not None else None,
+        overrides=parse_assignments(set_),
+        starts=starts,
+        seed=seed,
+    )
+    out_dir = run_directory(out, resume=resume, parent="cosmofit-jackknife", stem=model)
+    compute = make_settings(
+        ComputeOptions, **compute_choice(scheduler, workers), out_dir=out_dir, resume=resume
+    )
+    try:
+        with task_progress(quiet=json_output) as on_progress:
+            result = run_jackknife(settings, compute, on_progress=on_progress)
+    except RunInterrupted as error:
+        exit_interrupted(error)
+    if json_output:
+        print_json(result)
+    else:
+        render_jackknife(result)
+    for warning in result.warnings:
+        stderr().print(f"[yellow]warning[/yellow]: {plain(warning)}")
+
+
+def render_jackknife(result) -> None:
+    """One row per refit: chi2 and each parameter's shift in sigma (flagged above 2)."""
+    from rich.table import Table
+
+    console = stdout()
+    table = Table(title=plain(f"jackknife of {result.model} on {'+'.join(result.datasets)}"))
+    table.add_column("left out")
+    table.add_column("N", justify="right")
+    table.add_column("chi2", justify="right")
+    for name in result.optimized:
+        table.add_column(f"d{plain(name)}/sigma", justify="right")
+    table.add_row(
+        "nothing (full fit)",
+        "",
+        fmt(result.full_chi2, 7),
+        *[f"sigma={fmt(result.errors.get(n), 3)}" for n in result.optimized],
+        style="bold",
+    )
+    for row in result.leave_outs:
+        cells = [
+            fmt(row.shifts.get(n), 3) if row.shifts.get(n) is not None else "-"
+            for n in result.optimized
+        ]
+        cells = [
+            f"[red]{c}[/red]" if n in row.flagged else c
+            for c, n in zip(cells, result.optimized, strict=True)
+        ]
+        chi2 = fmt(row.chi2, 7) if row.status == "ok" else f"failed: {plain(row.reason)}"
+        table.add_row(plain(row.label.removeprefix("without ")), str(row.n_data), chi2, *cells)
+    console.print(table)
+    for note in result.notes:
+        console.print(f"note: {plain(note)}")
+    flagged = ", ".join(result.flagged) or "none"
+    console.print(f"shifts above 2 sigma: {plain(flagged)}")
+    console.print(
+        f"{result.tasks} tasks ({result.resumed} resumed) on {plain(result.scheduler)}, "
+        f"{result.wall_s:.1f} s; results in {plain(result.out_dir)}"
+    )

@@ -1,0 +1,82 @@
+"""``results.jsonl``: every task result, appended and flushed the moment it arrives.
+
+One JSON object per line, so a crash can only cut the last line short. On
+``--resume`` a cut-off last line is ignored (and trimmed, so the next record
+starts on a fresh line) and every complete record is reused when its task's
+digest still matches; a damaged line anywhere else is a real problem and is
+reported, not skipped. Failed tasks are recorded too and are not retried on
+resume (a task that kills its workers would only kill them again): delete
+their lines to retry them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+from pydantic import ValidationError
+
+from cosmofit.compute.tasks import Task, TaskResult
+from cosmofit.errors import DataError, UsageError
+
+RESULTS_FILE = "results.jsonl"
+
+
+class Journal:
+    """The results of one run directory."""
+
+    def __init__(self, directory: Path, *, resume: bool):
+        self.directory = Path(directory)
+        self.path = self.directory / RESULTS_FILE
+        has_results = self.path.is_file() and self.path.stat().st_size > 0
+        if has_results and not resume:
+            raise UsageError(
+                f"{self.directory} already holds {RESULTS_FILE} of an earlier run; add --resume "
+                "to continue it, or choose another --out"
+            )
+        if resume and not self.directory.is_dir():
+            raise UsageError(f"nothing to resume: {self.directory} does not exist")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.recorded: dict[str, TaskResult] = self._load() if has_results else {}
+        self._file: IO[str] | None = None
+
+    def _load(self) -> dict[str, TaskResult]:
+        data = self.path.read_bytes()
+        complete_end = data.rfind(b"\n") + 1
+        if complete_end < len(data):
+            # The last record was cut off mid-write: drop it so the next one starts cleanly.
+            with self.path.open("r+b") as handle:
+                handle.truncate(complete_end)
+        recorded: dict[str, TaskResult] = {}
+        lines = data[:complete_end].decode("utf-8", errors="replace").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                result = TaskResult.model_validate_json(line)
+            except ValidationError:
+                raise DataError(
+                    f"{self.path} line {number} is not a task result; delete that line "
+                    "to recompute its task"
+                ) from None
+            recorded[result.key] = result  # a later line for the same key wins
+        return recorded
+
+    def lookup(self, task: Task) -> TaskResult | None:
+        """The recorded result of ``task``, if it was computed with the same inputs."""
+        result = self.recorded.get(task.key)
+        if result is None or result.digest != task.digest:
+            return None
+        return result.model_copy(update={"resumed": True})
+
+    def append(self, result: TaskResult) -> None:
+        if self._file is None:
+            self._file = self.path.open("a", encoding="utf-8")
+        self._file.write(result.model_dump_json() + "\n")
+        self._file.flush()
+        self.recorded[result.key] = result
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

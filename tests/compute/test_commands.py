@@ -1,0 +1,135 @@
+"""The profile and jackknife commands: JSON output, usage errors and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cosmofit.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+OM0 = ["profile", "Om0", "bao", "--model", "lcdm", "--params", "H0", "--set", "Obh2=0.02218"]
+PROFILE_KEYS = {
+    "param",
+    "grid",
+    "chi2",
+    "delta_chi2",
+    "best",
+    "interval_1sigma",
+    "interval_2sigma",
+    "hessian_sigma",
+    "failed",
+    "wall_s",
+}
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_profile_json_has_the_documented_keys(tmp_path):
+    out = tmp_path / "run"
+    flags = [
+        "--grid",
+        "0.27:0.33:7",
+        "--starts",
+        "1",
+        "--sweeps",
+        "1",
+        "--scheduler",
+        "none",
+        "--json",
+    ]
+    proc = invoke(*OM0, *flags, "--out", str(out))
+    assert proc.exit_code == 0, proc.output
+    result = json.loads(proc.stdout)
+    assert result.keys() >= PROFILE_KEYS
+    assert json.loads((out / "profile.json").read_text())["chi2"] == result["chi2"]
+    low, high = result["interval_1sigma"]
+    assert low < result["best"] < high
+    assert result["hessian_sigma"] == pytest.approx((high - low) / 2, rel=0.05)
+
+
+def test_profile_table(tmp_path):
+    flags = ["--grid", "0.28:0.31:4", "--starts", "1", "--sweeps", "0", "--scheduler", "none"]
+    proc = invoke(*OM0, *flags, "--out", str(tmp_path / "t"))
+    assert proc.exit_code == 0, proc.output
+    assert "profile of Om0" in proc.stdout and "Hessian sigma" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--grid", "0.3:0.2:5"], "LO must be below HI"),
+        (["--grid", "0.27:0.33:5", "--resume"], "--resume needs --out"),
+        (["--grid", "0.27:0.33:5", "--scheduler", "mars"], "--scheduler"),
+        (["--grid", "0.27:0.33:5", "--set", "Om0=0.3"], "the grid sets it"),
+    ],
+)
+def test_usage_errors_exit_2(args, message):
+    proc = invoke(*OM0, *args)
+    assert proc.exit_code == 2
+    assert message in proc.output
+
+
+def test_jackknife_json(tmp_path):
+    args = [
+        "jackknife",
+        "cmb,bao",
+        "--model",
+        "lcdm",
+        "--params",
+        "H0,Om0,Obh2",
+        "--scheduler",
+        "none",
+        "--json",
+    ]
+    proc = invoke(*args, "--out", str(tmp_path / "jk"))
+    assert proc.exit_code == 0, proc.output
+    result = json.loads(proc.stdout)
+    labels = [row["label"] for row in result["leave_outs"]]
+    assert labels == ["without planck18_priors", "without desi_dr2"]
+    assert set(result["errors"]) == {"H0", "Om0", "Obh2"}
+
+
+def test_ctrl_c_cancels_closes_the_cluster_and_prints_the_resume_command(tmp_path):
+    out = tmp_path / "run"
+    flags = ["--grid", "0.27:0.33:13", "--starts", "2", "--scheduler", "local", "--workers", "2"]
+    command = [sys.executable, "-m", "cosmofit.cli", *OM0, *flags]
+    command += ["--out", str(out)]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    results = out / "results.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if results.exists() and len(results.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal does: the whole process group
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "continue with: cosmofit" in stderr and "--resume" in stderr
+    assert f"--out {out}" in stderr or str(out) in stderr
+    assert "Traceback" not in stderr
+    recorded = len(results.read_text().splitlines())
+    assert recorded >= 3
+    assert not (out / "dask-scratch").exists()
+
+    resumed = invoke(*command[3:], "--resume", "--scheduler", "none", "--json")
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads(resumed.stdout)["resumed"] == recorded
