@@ -49,11 +49,14 @@ def main() -> None:
             samples = []
             for _ in range(args.repeat):
                 start = time.perf_counter()
-                subprocess.run([*cosmofit_command(), *command], env=env, check=True,
-                               capture_output=True)
+                subprocess.run(
+                    [*cosmofit_command(), *command], env=env, check=True, capture_output=True
+                )
                 samples.append(time.perf_counter() - start)
-            print(f"cosmofit {' '.join(command):<48} median {statistics.median(samples):6.3f} s"
-                  f"  (min {min(samples):.3f}, max {max(samples):.3f}, n={args.repeat})")
+            print(
+                f"cosmofit {' '.join(command):<48} median {statistics.median(samples):6.3f} s"
+                f"  (min {min(samples):.3f}, max {max(samples):.3f}, n={args.repeat})"
+            )
         print(f"baseline again: {baseline_matvec_ms():.3f} ms")
 
 

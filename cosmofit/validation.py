@@ -202,21 +202,27 @@ def check_report_files(store_dir: str | None) -> CheckRow:
     folder = Path(resolve_store_root(store_dir)) / "reports"
     page = folder / REPORT_NAME
     if not page.is_file():
-        return CheckRow(name="report", status="ok",
-                        summary="no HTML report to check yet (`cosmofit report --html`)")
+        return CheckRow(
+            name="report",
+            status="ok",
+            summary="no HTML report to check yet (`cosmofit report --html`)",
+        )
     problems = check_report(page, folder / SUMMARY_NAME)
     if not problems:
-        return CheckRow(name="report", status="ok",
-                        summary=f"every number in {page} matches {SUMMARY_NAME}")
+        return CheckRow(
+            name="report", status="ok", summary=f"every number in {page} matches {SUMMARY_NAME}"
+        )
     if any("was rendered from" in problem for problem in problems):
         return CheckRow(
-            name="report", status="warning",
+            name="report",
+            status="warning",
             summary=f"{page} is older than the store's summary; regenerate it with "
-                    "`cosmofit report --html`",
+            "`cosmofit report --html`",
             details=problems,
         )
-    return CheckRow(name="report", status="failed",
-                    summary=f"{page}: {problems[0]}", details=problems)
+    return CheckRow(
+        name="report", status="failed", summary=f"{page}: {problems[0]}", details=problems
+    )
 
 
 def run_validation(
