@@ -46,14 +46,23 @@ _Z_TRANSITION = 1000.0
 def pbuf_e2(z, p: Mapping[str, float], omega_r: float):
     """E(z)^2 of PBUF, with closure E(0) = 1 (see the module docstring)."""
     a = 1.0 + z
+    a2 = a * a  # products, not powers, as in lcdm (the k_sat=1, eps0=0 limit stays exact)
     k_sat = p["k_sat"]
     amplitude = p["alpha"] * p["eps0"] / math.sqrt(p["Rmax"])
     g = 1.0 / (1.0 + a / _Z_TRANSITION)
     g0 = 1.0 / (1.0 + 1.0 / _Z_TRANSITION)
-    saturation = 1.0 / (1.0 + (z / (1.0 + _Z_TRANSITION * k_sat)) ** 4)
-    omega_sigma = amplitude * a ** p["n_eps"] * saturation
+    q = z / (1.0 + _Z_TRANSITION * k_sat)
+    q2 = q * q
+    saturation = 1.0 / (1.0 + q2 * q2)
+    slope = p["n_eps"]
+    omega_sigma = amplitude * (a**slope if slope != 0.0 else 1.0) * saturation
     omega_lambda = 1.0 - p["Om0"] - omega_r * (1.0 + (k_sat - 1.0) * g0) - amplitude
-    return p["Om0"] * a**3 + omega_r * a**4 * (1.0 + (k_sat - 1.0) * g) + omega_sigma + omega_lambda
+    return (
+        p["Om0"] * (a2 * a)
+        + omega_r * (a2 * a2) * (1.0 + (k_sat - 1.0) * g)
+        + omega_sigma
+        + omega_lambda
+    )
 
 
 PBUF = register_model(

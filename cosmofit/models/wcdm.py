@@ -13,8 +13,9 @@ W = ParamSpec("w", -1.0, (-3.0, 0.0), label="w", doc="Dark-energy equation of st
 def wcdm_e2(z, p: Mapping[str, float], omega_r: float):
     """E(z)^2 = Om0 (1+z)^3 + Or (1+z)^4 + Ode (1+z)^(3(1+w)), Ode = 1 - Om0 - Or."""
     a = 1.0 + z
+    a2 = a * a
     om = p["Om0"]
-    return om * a**3 + omega_r * a**4 + (1.0 - om - omega_r) * a ** (3.0 * (1.0 + p["w"]))
+    return om * (a2 * a) + omega_r * (a2 * a2) + (1.0 - om - omega_r) * a ** (3.0 * (1.0 + p["w"]))
 
 
 WCDM = register_model(

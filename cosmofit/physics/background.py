@@ -98,6 +98,27 @@ class GridPlan:
         )
 
 
+def hermite_at(z: float, values: np.ndarray, slopes: np.ndarray) -> float:
+    """One interpolated value at a scalar redshift, in plain floats.
+
+    The same cubic Hermite rule as :class:`GridPlan`, without array overhead:
+    the early-universe scales need three single values per parameter point.
+    """
+    if not 0.0 <= z <= GRID_Z_MAX:
+        raise PhysicsError(f"redshift {z!r} is outside [0, {GRID_Z_MAX:.0e}]")
+    x = math.log1p(z)
+    i = min(int(x / GRID_STEP), _N_NODES - 2)
+    t = (x - i * GRID_STEP) / GRID_STEP
+    t2 = t * t
+    t3 = t2 * t
+    return (
+        (2.0 * t3 - 3.0 * t2 + 1.0) * float(values[i])
+        + (t3 - 2.0 * t2 + t) * GRID_STEP * float(slopes[i])
+        + (-2.0 * t3 + 3.0 * t2) * float(values[i + 1])
+        + (t3 - t2) * GRID_STEP * float(slopes[i + 1])
+    )
+
+
 class Background:
     """Expansion history and distances of one model at one parameter point.
 
@@ -216,20 +237,23 @@ class Background:
         """Baryon drag redshift (Eisenstein & Hu 1998, calibrated to CAMB)."""
         return z_drag_eisenstein_hu(self.omega_b, self.omega_m)
 
+    def _rs_scalar(self, z: float) -> float:
+        return self.hubble_distance * hermite_at(z, self._rs_nodes, -self._rs_slope)
+
     @cached_property
     def rs_star(self) -> float:
         """Sound horizon at photon decoupling [Mpc]."""
-        return float(self.rs(self.z_star))
+        return self._rs_scalar(self.z_star)
 
     @cached_property
     def r_drag(self) -> float:
         """Sound horizon at the baryon drag epoch [Mpc], the BAO standard ruler."""
-        return float(self.rs(self.z_drag))
+        return self._rs_scalar(self.z_drag)
 
     @cached_property
     def DM_star(self) -> float:
         """Transverse comoving distance to photon decoupling [Mpc]."""
-        return float(self.DM(self.z_star))
+        return self.hubble_distance * hermite_at(self.z_star, self._dc_nodes, self._dc_slope)
 
 
 def background(model: str | Model = "lcdm", **params: float) -> Background:
