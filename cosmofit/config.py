@@ -514,3 +514,9 @@ def models_to_run(effective: EffectiveConfig) -> list[str]:
     """``run.model`` as a list: ``all`` means LCDM and PBUF."""
     name = effective.config.run.model.strip().lower()
     return ["lcdm", "pbuf"] if name == "all" else [name]
+
+
+def store_directory(cli_store: str | None = None) -> str | None:
+    """The store directory after precedence (``--store`` > COSMOFIT_STORE > files), or None
+    for the default location."""
+    return load_config({"run": {"store": cli_store}}).config.run.store

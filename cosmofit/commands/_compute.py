@@ -6,6 +6,7 @@ Only typer and the standard library are imported here at module level, so
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 from collections.abc import Iterator
@@ -47,13 +48,19 @@ OutOpt = Annotated[
     Path | None,
     typer.Option(
         "--out",
-        help="Run directory for results.jsonl, the report and the cluster's scratch space.",
+        help=(
+            "Run directory for results.jsonl, the report and the cluster's scratch space "
+            "(default: a new folder in the store)."
+        ),
         show_default=False,
     ),
 ]
 ResumeOpt = Annotated[
     bool,
-    typer.Option("--resume", help="Continue the run in --out, skipping recorded tasks."),
+    typer.Option(
+        "--resume",
+        help="Continue the run in --out DIR (which --resume needs), skipping recorded tasks.",
+    ),
 ]
 
 
@@ -65,19 +72,31 @@ def compute_choice(scheduler: str | None, workers: int | None) -> dict[str, Any]
     return {"scheduler": compute.scheduler, "workers": compute.workers}
 
 
-def run_directory(out: Path | None, *, resume: bool, parent: str, stem: str) -> Path:
-    """``--out`` as given, or a new ``./<parent>/<stem>-<UTC timestamp>`` directory."""
+def run_directory(
+    out: Path | None, *, resume: bool, store: str | None, kind: str, stem: str
+) -> Path:
+    """``--out`` as given, or a new ``<store root>/<kind>/<stem>-<UTC timestamp>`` directory.
+
+    Runs land in the store by default so that ``cosmofit report`` finds them;
+    ``store`` is ``--store`` and falls back to the ``[run] store`` setting.
+    Nothing is created here: the engine makes the directory when the run starts.
+    """
     if out is not None:
         return out
     if resume:
         from cosmofit.errors import UsageError
 
         raise UsageError("--resume needs --out DIR, the directory of the run to continue")
+    from cosmofit.config import store_directory
+    from cosmofit.store.store import resolve_store_root
+
+    root = resolve_store_root(store_directory(store))
+    stem = re.sub(r"[^\w.+-]", "_", stem).lstrip(".") or "run"  # one plain folder name
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    candidate = Path(parent) / f"{stem}-{stamp}"
+    candidate = root / kind / f"{stem}-{stamp}"
     suffix = 2
     while candidate.exists():
-        candidate = Path(parent) / f"{stem}-{stamp}-{suffix}"
+        candidate = root / kind / f"{stem}-{stamp}-{suffix}"
         suffix += 1
     return candidate
 

@@ -16,7 +16,7 @@ from cosmofit.commands._compute import (
     run_directory,
     task_progress,
 )
-from cosmofit.commands._options import SetOpt
+from cosmofit.commands._options import SetOpt, StoreOpt
 from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
 
 HELP = """Refit with each dataset (--by dataset) or each CMB/BAO data point (--by point) left out.
@@ -29,8 +29,8 @@ moves the fit and the analytic magnitude offset couples them all): drop the
 SN dataset whole with --by dataset.
 
 Task results go to DIR/results.jsonl as they arrive (DIR: --out, by default
-./cosmofit-jackknife/MODEL-<UTC time>) and the report to DIR/jackknife.json;
---resume --out DIR continues an interrupted run.
+<store>/jackknife/MODEL-<UTC time>) and the report to DIR/jackknife.json;
+--resume --out DIR continues an interrupted run (which prints that command).
 
 Examples:
 
@@ -61,11 +61,13 @@ def jackknife(
     workers: WorkersOpt = None,
     out: OutOpt = None,
     resume: ResumeOpt = False,
+    store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     from cosmofit.compute.engine import ComputeOptions, RunInterrupted
     from cosmofit.fitting.jackknife import JackknifeSettings, run_jackknife
     from cosmofit.settings import make_settings, parse_assignments, split_names
+    from cosmofit.store.store import JACKKNIFE_RUNS
 
     settings = make_settings(
         JackknifeSettings,
@@ -77,7 +79,7 @@ def jackknife(
         starts=starts,
         seed=seed,
     )
-    out_dir = run_directory(out, resume=resume, parent="cosmofit-jackknife", stem=model)
+    out_dir = run_directory(out, resume=resume, store=store, kind=JACKKNIFE_RUNS, stem=model)
     compute = make_settings(
         ComputeOptions, **compute_choice(scheduler, workers), out_dir=out_dir, resume=resume
     )

@@ -16,7 +16,7 @@ from cosmofit.commands._compute import (
     run_directory,
     task_progress,
 )
-from cosmofit.commands._options import SetOpt
+from cosmofit.commands._options import SetOpt, StoreOpt
 from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
 
 HELP = """Profile likelihood of PARAM: chi2 minimised over the other parameters at each grid value.
@@ -30,9 +30,10 @@ interpolated) beside the Hessian 1-sigma, non-monotone points and failed tasks.
 
 Start values are the built-in defaults and --set. Every task result is
 appended to DIR/results.jsonl as it arrives (DIR: --out, by default
-./cosmofit-profiles/PARAM-<UTC time>); the report goes to DIR/profile.json.
-After Ctrl-C or a crash, the same command with --resume --out DIR skips the
-recorded tasks.
+<store>/profiles/PARAM-<UTC time>, where `cosmofit report --html` plots it);
+the report goes to DIR/profile.json. After Ctrl-C or a crash, the same
+command with --resume --out DIR skips the recorded tasks (the interrupted run
+prints that command).
 
 Examples:
 
@@ -67,11 +68,13 @@ def profile(
     workers: WorkersOpt = None,
     out: OutOpt = None,
     resume: ResumeOpt = False,
+    store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     from cosmofit.compute.engine import ComputeOptions, RunInterrupted
     from cosmofit.fitting.profile import ProfileSettings, cosmology_request, run_profile
     from cosmofit.settings import make_settings, parse_assignments, split_names
+    from cosmofit.store.store import PROFILE_RUNS
 
     settings = make_settings(
         ProfileSettings,
@@ -86,7 +89,7 @@ def profile(
         seed=seed,
     )
     request = cosmology_request(settings)
-    out_dir = run_directory(out, resume=resume, parent="cosmofit-profiles", stem=param)
+    out_dir = run_directory(out, resume=resume, store=store, kind=PROFILE_RUNS, stem=param)
     compute = make_settings(
         ComputeOptions, **compute_choice(scheduler, workers), out_dir=out_dir, resume=resume
     )

@@ -14,7 +14,9 @@ HELP = """Summarize the stored optimizations of lcdm and pbuf; --html also write
 The summary (reports/optimization_summary.json in the store) is rebuilt first;
 the terminal tables and the page both show its numbers. The page is one
 self-contained file (inline CSS and SVG plots, nothing fetched), written with
-a copy of the summary it was rendered from. --out and --open imply --html.
+a copy of the summary it was rendered from; it also plots every profile run
+in <store>/profiles, where `cosmofit profile` puts them by default. --out and
+--open imply --html.
 
 Examples:
 
@@ -54,9 +56,11 @@ def report(
 
     if out is not None and Path(out).expanduser().exists() and not Path(out).expanduser().is_dir():
         raise UsageError(f"--out {out} is a file; give a folder for the report")
-    st = OptimizedParameterStore(store, read_only=True)
+    from cosmofit.config import store_directory
+
+    st = OptimizedParameterStore(store_directory(store), read_only=True)
     summary, files = generate_report(st, html=html or out is not None or open_page, out_dir=out)
-    for warning in st.warnings:
+    for warning in [*st.warnings, *summary["warnings"]]:
         stderr().print(f"[yellow]warning[/yellow]: {plain(warning)}")
     if open_page and files.html is not None:
         import webbrowser

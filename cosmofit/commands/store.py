@@ -24,9 +24,10 @@ ModelArg = Annotated[str, typer.Argument(help="Model name: lcdm or pbuf.")]
 
 
 def _open(store_dir):
+    from cosmofit.config import store_directory
     from cosmofit.store.store import OptimizedParameterStore
 
-    return OptimizedParameterStore(store_dir)
+    return OptimizedParameterStore(store_directory(store_dir))
 
 
 def _print_warnings(store) -> None:
@@ -159,9 +160,10 @@ def backups(model: ModelArg, store: StoreOpt = None, json_output: JsonOpt = Fals
 @app.command("path")
 def path(store: StoreOpt = None, json_output: JsonOpt = False) -> None:
     """Where the store lives."""
+    from cosmofit.config import store_directory
     from cosmofit.store.store import resolve_store_root
 
-    root = resolve_store_root(store)
+    root = resolve_store_root(store_directory(store))
     if json_output:
         print_json({"store": str(root)})
         return

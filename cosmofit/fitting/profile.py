@@ -46,6 +46,8 @@ from cosmofit.errors import OptimizationError, UsageError
 from cosmofit.fitting.hessian import AT_BOUND
 from cosmofit.fitting.optimizer import METHODS, ScaledSpace
 from cosmofit.models.params import ParamSpec
+from cosmofit.provenance import utc_now
+from cosmofit.store.store import PROFILE_FILE
 
 #: Sweeps stop once no point improves by more than this (chi^2 units).
 SWEEP_TOLERANCE = 0.01
@@ -54,7 +56,6 @@ MONOTONE_TOLERANCE = 0.01
 #: A grid point below the global fit by more than this lowers the minimum visibly.
 LOWERED_TOLERANCE = 1e-6
 LEVELS = {"1sigma": 1.0, "2sigma": 4.0}
-PROFILE_FILE = "profile.json"
 
 
 class ProfileRequest(BaseModel):
@@ -103,6 +104,12 @@ class ProfileResult(BaseModel):
 
     param: str
     objective: str
+    #: The model and datasets of a cosmology objective (None for other objectives), so a
+    #: report can list runs without parsing ``objective``.
+    model: str | None = None
+    datasets: list[str] | None = None
+    #: UTC time the run started (ISO 8601).
+    created: str | None = None
     grid: list[float]
     chi2: list[float | None]
     delta_chi2: list[float | None]
@@ -305,6 +312,7 @@ def run_profile(
 ) -> ProfileResult:
     """Profile ``request.param``; see the module docstring for the phases and the analysis."""
     t0 = time.perf_counter()
+    created = utc_now()
     compute = compute or ComputeOptions()
     specs = {s.name: s for s in request.source.specs()}
     _check(request, specs)
@@ -344,8 +352,13 @@ def run_profile(
         )
     elif request.param in errors.unconstrained:
         analysis["warnings"].append(f"the Hessian leaves {request.param} unconstrained: no sigma")
+    source = request.source
+    cosmology = isinstance(source, CosmologySource)
     result = ProfileResult(
         **analysis,
+        model=source.model if cosmology else None,
+        datasets=list(source.datasets) if cosmology else None,
+        created=created,
         failed=[
             FailedTask(key=res.key, value=runner.values.get(res.key), reason=res.message)
             for res in batches.failed

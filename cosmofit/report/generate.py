@@ -50,11 +50,13 @@ def generate_report(
         return summary, ReportFiles(stored, None, None, digest)
 
     from cosmofit.report.html import REPORT_NAME, render_html
-    from cosmofit.report.plots import render_plots
+    from cosmofit.report.plots import render_plots, render_profile_plots
 
     folder = Path(out_dir).expanduser() if out_dir is not None else stored.parent
     copy = folder / SUMMARY_NAME
-    page = render_html(summary, digest, render_plots(summary), SUMMARY_NAME)
+    page = render_html(
+        summary, digest, render_plots(summary), SUMMARY_NAME, render_profile_plots(summary)
+    )
     if copy.resolve() != stored.resolve():
         write_text_file(copy, text)
     write_text_file(folder / REPORT_NAME, page)

@@ -81,10 +81,23 @@ def provenance_rows(summary: dict[str, Any], model: str) -> list[tuple[str, tupl
 
 
 def render_html(
-    summary: dict[str, Any], summary_sha256: str, plots: list[Plot], summary_name: str
+    summary: dict[str, Any],
+    summary_sha256: str,
+    plots: list[Plot],
+    summary_name: str,
+    profile_plots: list[Plot] | None = None,
 ) -> str:
-    """The page for ``summary``; its file ``summary_name`` hashes to ``summary_sha256``."""
+    """The page for ``summary``; its file ``summary_name`` hashes to ``summary_sha256``.
+
+    ``profile_plots`` (one per ``summary["profiles"]`` entry) are drawn here if not given.
+    """
     from cosmofit._version import __version__
+    from cosmofit.report.plots import render_profile_plots
+
+    if profile_plots is None:
+        profile_plots = render_profile_plots(summary)
+    if len(profile_plots) != len(summary["profiles"]):
+        raise ValueError("render_html needs one profile plot per profile in the summary")
 
     models = list(summary["models"])
     fitted = [m for m in models if summary["models"][m]["last_optimization"] is not None]
@@ -108,6 +121,7 @@ def render_html(
             models=models,
             fitted=fitted,
             plots=plots,
+            profile_plots=profile_plots,
             provenance={m: provenance_rows(summary, m) for m in fitted},
             val=val,
             fit_value=fit_value,

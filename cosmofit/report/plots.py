@@ -1,4 +1,5 @@
-"""The report's figures as inline SVG: SN residuals, BAO distances, CMB pulls, chi2 history.
+"""The report's figures as inline SVG: SN residuals, BAO distances, CMB pulls, chi2 history,
+and one delta chi2 curve per profile run.
 
 Figures draw the models at the parameter values stored in the summary; they
 show curves, never numbers a table reports. Matplotlib is driven through its
@@ -35,6 +36,12 @@ STYLE = {
 COLOURS = ("#1f5fa8", "#c4501b", "#2a8a4a", "#7a3f9a")
 DATA_COLOUR = "#333333"
 SN_BINS = 20
+#: delta chi2 of the 1- and 2-sigma intervals of one parameter, drawn on every profile.
+PROFILE_LEVELS = (1.0, 4.0)
+PROFILE_CAPTION = (
+    "delta chi2 at each grid value (points joined by lines), the 1- and 2-sigma levels "
+    "(dashed) and the parabola of the Hessian sigma at the best fit (dotted)."
+)
 
 _ID_REFERENCE = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
 #: The RDF block naming the creator; the page says who made it, once.
@@ -323,4 +330,81 @@ def render_plots(summary: dict[str, Any]) -> list[Plot]:
                 plots.append(Plot(key, title, caption, None, str(error)))
                 continue
             plots.append(Plot(key, title, caption, svg))
+    return plots
+
+
+def profile_curve(profile: dict[str, Any]) -> Any:
+    """delta chi2 against the profiled parameter, the 1 and 4 levels and the Hessian parabola.
+
+    The parabola ((x - best)/sigma)^2 is what the Hessian at the best fit
+    predicts; where the profile leaves it the likelihood is not Gaussian.
+    """
+    import numpy as np
+
+    points = [
+        (x, y)
+        for x, y in zip(profile["grid"], profile["delta_chi2"], strict=True)
+        if x is not None and y is not None
+    ]
+    figure, (axes,) = _new_figure(6.0, 3.0)
+    param = literal(profile["param"])
+    for level in PROFILE_LEVELS:
+        axes.axhline(level, color="#888888", linestyle="--", linewidth=0.8)
+        axes.annotate(
+            f"delta chi2 = {level:g}",
+            (1.0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, 2),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="#666666",
+        )
+    if points:
+        xs, ys = (np.array(values, dtype=float) for values in zip(*points, strict=True))
+        axes.plot(xs, ys, "o-", color=COLOURS[0], markersize=4, label="profile")
+        best, sigma = profile["best"], profile["hessian_sigma"]
+        if best is not None and sigma is not None and sigma > 0:
+            x = np.linspace(xs.min(), xs.max(), 200)
+            axes.plot(
+                x,
+                ((x - best) / sigma) ** 2,
+                color=COLOURS[1],
+                linestyle=":",
+                label=literal(f"Hessian parabola (sigma = {sigma:.3g})"),
+            )
+        axes.set_ylim(-0.05 * max(ys.max(), 4.0), 1.15 * max(ys.max(), 4.0))
+        axes.legend(loc="upper center", fontsize=7)
+    else:
+        axes.text(
+            0.5,
+            0.5,
+            "no finite grid point",
+            ha="center",
+            va="center",
+            transform=axes.transAxes,
+            color="#666666",
+        )
+        axes.set_ylim(-0.2, 5.0)
+    axes.set_xlabel(param)
+    axes.set_ylabel("delta chi2")
+    return figure
+
+
+def render_profile_plots(summary: dict[str, Any]) -> list[Plot]:
+    """One figure per entry of ``summary["profiles"]``, in the same order."""
+    from matplotlib import rc_context
+
+    plots = []
+    with rc_context(STYLE):
+        for index, profile in enumerate(summary["profiles"]):
+            key = f"profile-{index}"
+            title = f"profile of {profile['param']}"
+            try:
+                svg = to_svg(profile_curve(profile), prefix=f"fig-{key}")
+            except ValueError as error:  # e.g. values too large for finite axis limits
+                plots.append(Plot(key, title, PROFILE_CAPTION, None, str(error)))
+                continue
+            plots.append(Plot(key, title, PROFILE_CAPTION, svg))
     return plots

@@ -4,9 +4,10 @@ Written after every stored optimization and by ``cosmofit report``; reports
 render from it and never recompute, so what a reader sees is what was stored.
 Besides the defaults and the last optimization of each model it holds what a
 report displays: parameter labels and units, dataset citations, N, k, AIC and
-BIC, the model comparison and a chi2 history. Non-finite numbers (an
-unconstrained parameter's infinite error) are written as ``null`` so the file
-is strict JSON that any reader, browsers included, can parse.
+BIC, the model comparison, a chi2 history and the profile likelihoods of the
+runs in ``<store>/profiles/``. Non-finite numbers (an unconstrained
+parameter's infinite error) are written as ``null`` so the file is strict
+JSON that any reader, browsers included, can parse.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
 from cosmofit.jsonsafe import json_safe
 
-#: Version 2 added parameters, datasets, comparison, chi2_history and fit criteria.
-SUMMARY_SCHEMA_VERSION = 2
+#: Version 2 added parameters, datasets, comparison, chi2_history and fit criteria;
+#: version 3 added profiles and warnings.
+SUMMARY_SCHEMA_VERSION = 3
 SUMMARY_NAME = "optimization_summary.json"
 RECENT_HISTORY = 10
 #: Newest optimizations kept in each model's chi2 history (bounds the file size).
@@ -98,6 +102,96 @@ def _plot_datasets(lasts: list, facts: dict[str, dict]) -> dict[str, str]:
     return {kind: chosen[kind] for kind in PLOT_FALLBACK if kind in chosen}
 
 
+class StoredProfile(BaseModel):
+    """The fields of a run's ``profile.json`` the report shows.
+
+    A subset of :class:`cosmofit.fitting.profile.ProfileResult`, ignoring the
+    rest, so files written before or after a field was added still load.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    param: str
+    objective: str
+    model: str | None = None
+    datasets: list[str] | None = None
+    created: str | None = None
+    grid: list[float]
+    chi2: list[float | None]
+    delta_chi2: list[float | None]
+    best: float | None
+    interval_1sigma: tuple[float | None, float | None]
+    interval_2sigma: tuple[float | None, float | None]
+    hessian_sigma: float | None
+    failed: list[dict[str, Any]]
+    wall_s: float | None
+
+    @model_validator(mode="after")
+    def _aligned(self) -> StoredProfile:
+        """One chi2 and one delta chi2 per grid value, or the curve is meaningless."""
+        if not len(self.grid) == len(self.chi2) == len(self.delta_chi2):
+            raise ValueError("grid, chi2 and delta_chi2 differ in length")
+        return self
+
+
+def _problem(error: ValidationError) -> str:
+    """The first problem of a validation error, on one line."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
+
+
+def _profiles(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every finished run in ``<root>/profiles`` by directory name, and why others were skipped.
+
+    A broken file costs its own entry and a warning, never the report.
+    """
+    from cosmofit.store.store import PROFILE_FILE, PROFILE_RUNS
+
+    folder = root / PROFILE_RUNS
+    try:
+        runs = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.name)
+    except FileNotFoundError:
+        return [], []
+    except OSError as error:
+        return [], [f"cannot list {folder} ({error.strerror or error}); no profiles shown"]
+    profiles, warnings = [], []
+    for run in runs:
+        path = run / PROFILE_FILE
+        where = f"{PROFILE_RUNS}/{run.name}/{PROFILE_FILE}"
+        if not path.exists():
+            warnings.append(f"{where} is missing: the run is unfinished or was interrupted")
+            continue
+        try:
+            stored = StoredProfile.model_validate_json(path.read_bytes())
+        except OSError as error:
+            warnings.append(f"skipped {where}: cannot read it ({error.strerror or error})")
+            continue
+        except ValidationError as error:
+            warnings.append(f"skipped {where}: not a profile result ({_problem(error)})")
+            continue
+        profiles.append(
+            {
+                "run": run.name,
+                "param": stored.param,
+                "objective": stored.objective,
+                "model": stored.model,
+                "datasets": stored.datasets,
+                "created": stored.created,
+                "grid": stored.grid,
+                "chi2": stored.chi2,
+                "delta_chi2": stored.delta_chi2,
+                "best": stored.best,
+                "interval_1sigma": list(stored.interval_1sigma),
+                "interval_2sigma": list(stored.interval_2sigma),
+                "hessian_sigma": stored.hessian_sigma,
+                "failed": len(stored.failed),
+                "wall_s": stored.wall_s,
+            }
+        )
+    return profiles, warnings
+
+
 def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
     """Defaults, last optimization and histories per model, comparison and cross-model check."""
     from cosmofit.models.registry import get_model
@@ -149,6 +243,7 @@ def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
             ],
         }
     consistency = store.validate_cross_model_consistency()
+    profiles, warnings = _profiles(Path(store.root))
     summary = {
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "generated": utc_now(),
@@ -158,6 +253,8 @@ def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
         "datasets": facts,
         "plot_datasets": plots,
         "cross_model_consistency": consistency.model_dump(),
+        "profiles": profiles,
+        "warnings": warnings,
     }
     return json_safe(summary)
 

@@ -6,6 +6,9 @@ Layout of the store root (see :func:`resolve_store_root`)::
     <model>.history.jsonl   one OptimizationRecord per line, append-only
     <model>.lock            per-model lock held across read-modify-write
     backups/<model>.<UTC timestamp>.json   previous documents, newest N kept
+    profiles/<PARAM>-<UTC time>/     default run directories of ``cosmofit profile``
+                                     (results.jsonl, profile.json: the report shows these)
+    jackknife/<MODEL>-<UTC time>/    default run directories of ``cosmofit jackknife``
 
 Writers hold the model's lock, append the record to the history first and
 then atomically replace the document, so a process killed at any instant
@@ -56,6 +59,12 @@ from cosmofit.store.schema import (
 
 #: Environment variable that overrides the default store location.
 STORE_ENV = "COSMOFIT_STORE"
+
+#: Folders of the store root holding the default run directories of profile and jackknife.
+PROFILE_RUNS = "profiles"
+JACKKNIFE_RUNS = "jackknife"
+#: The result a profile run writes into its directory; the report reads it from there.
+PROFILE_FILE = "profile.json"
 
 #: Parameters LCDM and PBUF share and should agree on.
 SHARED_PARAMS = ("H0", "Om0", "Obh2", "ns")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cosmofit.cli import app
+from cosmofit.commands._compute import run_directory
 
 REPO = Path(__file__).resolve().parents[2]
 OM0 = ["profile", "Om0", "bao", "--model", "lcdm", "--params", "H0", "--set", "Obh2=0.02218"]
@@ -78,6 +80,43 @@ def test_usage_errors_exit_2(args, message):
     proc = invoke(*OM0, *args)
     assert proc.exit_code == 2
     assert message in proc.output
+
+
+def test_profile_run_directory_defaults_to_the_store_and_store_wins_over_env(tmp_path):
+    flags = ["--grid", "0.28:0.31:4", "--starts", "1", "--sweeps", "0", "--scheduler", "none"]
+    env = {"COSMOFIT_STORE": str(tmp_path / "from-env")}
+    proc = CliRunner().invoke(
+        app, [*OM0, *flags, "--store", str(tmp_path / "chosen"), "--json"], env=env
+    )
+    assert proc.exit_code == 0, proc.output
+    out_dir = Path(json.loads(proc.stdout)["out_dir"])
+    assert out_dir.parent == tmp_path / "chosen" / "profiles"
+    assert re.fullmatch(r"Om0-\d{8}-\d{6}", out_dir.name)
+    assert (out_dir / "profile.json").is_file() and (out_dir / "results.jsonl").is_file()
+    assert not (tmp_path / "from-env").exists()
+
+
+def test_jackknife_run_directory_defaults_to_the_store(tmp_path):
+    args = ["jackknife", "cmb,bao", "--params", "H0,Om0,Obh2", "--scheduler", "none", "--json"]
+    proc = CliRunner().invoke(app, args, env={"COSMOFIT_STORE": str(tmp_path / "store")})
+    assert proc.exit_code == 0, proc.output
+    out_dir = Path(json.loads(proc.stdout)["out_dir"])
+    assert out_dir.parent == tmp_path / "store" / "jackknife"
+    assert re.fullmatch(r"lcdm-\d{8}-\d{6}", out_dir.name)
+    assert (out_dir / "jackknife.json").is_file()
+
+
+def test_run_directory_is_only_named_not_created(tmp_path):
+    store = str(tmp_path / "store")
+    given = tmp_path / "mine"
+    assert run_directory(given, resume=True, store=store, kind="profiles", stem="Om0") == given
+    first = run_directory(None, resume=False, store=store, kind="profiles", stem="Om0")
+    assert first.parent == tmp_path / "store" / "profiles" and not first.exists()
+    first.mkdir(parents=True)  # a run started within the same second
+    second = run_directory(None, resume=False, store=store, kind="profiles", stem="Om0")
+    assert second != first and second.parent == first.parent
+    odd = run_directory(None, resume=False, store=store, kind="jackknife", stem="../a b")
+    assert odd.parent == tmp_path / "store" / "jackknife" and odd.name.startswith("_a_b-")
 
 
 def test_jackknife_json(tmp_path):

@@ -1,4 +1,5 @@
-"""A small store with hand-made records (no optimizer run) and one report rendered from it."""
+"""A small store with hand-made records (no optimizer run) and one report rendered from it,
+and a store holding one small profile run made through the CLI."""
 
 from __future__ import annotations
 
@@ -123,3 +124,32 @@ def rendered(tmp_path_factory) -> RenderedReport:
     summary, files = generate_report(store, html=True, out_dir=out)
     assert files.html is not None and files.html_summary is not None
     return RenderedReport(root, files.html, files.html_summary, summary)
+
+
+#: A profile small enough for every test run: 4 grid points, one start, no sweeps, in process.
+PROFILE_ARGS = [
+    "profile", "Om0", "bao", "--model", "lcdm", "--params", "H0", "--set", "Obh2=0.02218",
+    "--grid", "0.28:0.31:4", "--starts", "1", "--sweeps", "0", "--scheduler", "none",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProfiledStore:
+    root: Path
+    run: Path
+    output: str
+
+
+@pytest.fixture(scope="session")
+def profiled(tmp_path_factory) -> ProfiledStore:
+    """A store holding one profile run made by the CLI with only $COSMOFIT_STORE set."""
+    from typer.testing import CliRunner
+
+    from cosmofit.cli import app
+
+    root = tmp_path_factory.mktemp("profiled-store")
+    proc = CliRunner().invoke(app, PROFILE_ARGS, env={"COSMOFIT_STORE": str(root)})
+    assert proc.exit_code == 0, proc.output
+    runs = list((root / "profiles").iterdir())
+    assert len(runs) == 1
+    return ProfiledStore(root, runs[0], proc.stdout)

@@ -76,3 +76,20 @@ def test_report_loads_and_draws(rendered, tmp_path_factory):
     assert len(re.findall(r"<svg\b", dom.stdout)) == 4
     assert "<script>alert(1)</script>" not in dom.stdout
     print(f"screenshot: {screenshot}")
+
+
+def test_report_with_a_profile_loads_and_draws(profiled, tmp_path):
+    from cosmofit.report.generate import generate_report
+    from cosmofit.store.store import OptimizedParameterStore
+
+    store = OptimizedParameterStore(profiled.root, read_only=True)
+    _, files = generate_report(store, html=True, out_dir=tmp_path / "site")
+    assert files.html is not None
+    dom = chromium(files.html, tmp_path, "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert console_lines(dom) == []
+    root = re.search(r"<html[^>]*>", dom.stdout)
+    assert root is not None
+    assert 'data-report-loaded="true"' in root.group(0)
+    assert 'data-figures="5"' in root.group(0)  # the four plots and the profile's curve
+    assert len(re.findall(r'<figure id="plot-profile-0">\s*<svg\b', dom.stdout)) == 1

@@ -25,6 +25,8 @@ TOP_KEYS = {
     "datasets",
     "plot_datasets",
     "cross_model_consistency",
+    "profiles",
+    "warnings",
 }
 MODEL_KEYS = {
     "description",
@@ -48,7 +50,7 @@ def summary(filled_store) -> dict:
 
 
 def test_schema_keys(summary):
-    assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION == 2
+    assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION == 3
     assert set(summary) == TOP_KEYS
     assert set(summary["models"]) == {"lcdm", "pbuf"}
     for section in summary["models"].values():
