@@ -40,7 +40,7 @@ WorkersOpt = Annotated[
     typer.Option(
         "--workers",
         min=1,
-        help="Workers of a local cluster (default: [compute] workers, 2).",
+        help="Workers of a local cluster (default: \\[compute] workers, 2).",
         show_default=False,
     ),
 ]

@@ -30,7 +30,7 @@ StoreOpt = Annotated[
 
 DatasetsArg = Annotated[
     str | None,
-    typer.Argument(help="Datasets, e.g. cmb or cmb,bao,sn or joint (default: [run] datasets)."),
+    typer.Argument(help="Datasets, e.g. cmb or cmb,bao,sn or joint (default: \\[run] datasets)."),
 ]
 ModelOrAllOpt = Annotated[
     str | None,
