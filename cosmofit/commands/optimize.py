@@ -167,7 +167,10 @@ def render_optimization(result) -> None:
     table = Table(title=plain(title))
     for column in ("parameter", "role", "start", "final", "1-sigma", "note"):
         table.add_column(
-            column, justify="right" if column in ("start", "final", "1-sigma") else "left"
+            column,
+            justify="right" if column in ("start", "final", "1-sigma") else "left",
+            min_width=13 if column == "note" else None,  # "unconstrained" in full
+            overflow="fold",
         )
     roles = {n: "optimized" for n in result.optimized}
     roles.update({n: "frozen" for n in result.frozen})
