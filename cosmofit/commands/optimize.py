@@ -169,8 +169,7 @@ def render_optimization(result) -> None:
         table.add_column(
             column,
             justify="right" if column in ("start", "final", "1-sigma") else "left",
-            min_width=13 if column == "note" else None,  # "unconstrained" in full
-            overflow="fold",
+            overflow="fold",  # narrow terminals wrap notes instead of cutting them
         )
     roles = {n: "optimized" for n in result.optimized}
     roles.update({n: "frozen" for n in result.frozen})
