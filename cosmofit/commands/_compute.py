@@ -149,3 +149,39 @@ def task_progress(*, quiet: bool) -> Iterator[Any]:
 
     with progress:
         yield on_progress
+
+
+def run_on_engine(
+    service,
+    *,
+    out: Path | None,
+    resume: bool,
+    store: str | None,
+    kind: str,
+    stem: str,
+    scheduler: str | None,
+    workers: int | None,
+    json_output: bool,
+    render,
+) -> None:
+    """The life of an engine command: pick the run directory and the cluster, run
+    ``service(compute, on_progress)`` with a progress bar, handle Ctrl-C, print the result."""
+    from cosmofit.commands._output import plain, print_json
+    from cosmofit.compute.engine import ComputeOptions, RunInterrupted
+    from cosmofit.settings import make_settings
+
+    out_dir = run_directory(out, resume=resume, store=store, kind=kind, stem=stem)
+    compute = make_settings(
+        ComputeOptions, **compute_choice(scheduler, workers), out_dir=out_dir, resume=resume
+    )
+    try:
+        with task_progress(quiet=json_output) as on_progress:
+            result = service(compute, on_progress)
+    except RunInterrupted as error:
+        exit_interrupted(error)
+    if json_output:
+        print_json(result)
+    else:
+        render(result)
+    for warning in result.warnings:
+        stderr().print(f"[yellow]warning[/yellow]: {plain(warning)}")

@@ -11,13 +11,10 @@ from cosmofit.commands._compute import (
     ResumeOpt,
     SchedulerOpt,
     WorkersOpt,
-    compute_choice,
-    exit_interrupted,
-    run_directory,
-    task_progress,
+    run_on_engine,
 )
 from cosmofit.commands._options import SetOpt, StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
+from cosmofit.commands._output import JsonOpt, fmt, plain, stdout
 
 HELP = """Refit with each dataset (--by dataset) or each CMB/BAO data point (--by point) left out.
 
@@ -64,7 +61,6 @@ def jackknife(
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    from cosmofit.compute.engine import ComputeOptions, RunInterrupted
     from cosmofit.fitting.jackknife import JackknifeSettings, run_jackknife
     from cosmofit.settings import make_settings, parse_assignments, split_names
     from cosmofit.store.store import JACKKNIFE_RUNS
@@ -79,21 +75,18 @@ def jackknife(
         starts=starts,
         seed=seed,
     )
-    out_dir = run_directory(out, resume=resume, store=store, kind=JACKKNIFE_RUNS, stem=model)
-    compute = make_settings(
-        ComputeOptions, **compute_choice(scheduler, workers), out_dir=out_dir, resume=resume
+    run_on_engine(
+        lambda compute, on_progress: run_jackknife(settings, compute, on_progress=on_progress),
+        out=out,
+        resume=resume,
+        store=store,
+        kind=JACKKNIFE_RUNS,
+        stem=model,
+        scheduler=scheduler,
+        workers=workers,
+        json_output=json_output,
+        render=render_jackknife,
     )
-    try:
-        with task_progress(quiet=json_output) as on_progress:
-            result = run_jackknife(settings, compute, on_progress=on_progress)
-    except RunInterrupted as error:
-        exit_interrupted(error)
-    if json_output:
-        print_json(result)
-    else:
-        render_jackknife(result)
-    for warning in result.warnings:
-        stderr().print(f"[yellow]warning[/yellow]: {plain(warning)}")
 
 
 def render_jackknife(result) -> None:

@@ -11,13 +11,10 @@ from cosmofit.commands._compute import (
     ResumeOpt,
     SchedulerOpt,
     WorkersOpt,
-    compute_choice,
-    exit_interrupted,
-    run_directory,
-    task_progress,
+    run_on_engine,
 )
 from cosmofit.commands._options import SetOpt, StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
+from cosmofit.commands._output import JsonOpt, fmt, plain, stdout
 
 HELP = """Profile likelihood of PARAM: chi2 minimised over the other parameters at each grid value.
 
@@ -71,7 +68,6 @@ def profile(
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    from cosmofit.compute.engine import ComputeOptions, RunInterrupted
     from cosmofit.fitting.profile import ProfileSettings, cosmology_request, run_profile
     from cosmofit.settings import make_settings, parse_assignments, split_names
     from cosmofit.store.store import PROFILE_RUNS
@@ -89,21 +85,18 @@ def profile(
         seed=seed,
     )
     request = cosmology_request(settings)
-    out_dir = run_directory(out, resume=resume, store=store, kind=PROFILE_RUNS, stem=param)
-    compute = make_settings(
-        ComputeOptions, **compute_choice(scheduler, workers), out_dir=out_dir, resume=resume
+    run_on_engine(
+        lambda compute, on_progress: run_profile(request, compute, on_progress=on_progress),
+        out=out,
+        resume=resume,
+        store=store,
+        kind=PROFILE_RUNS,
+        stem=param,
+        scheduler=scheduler,
+        workers=workers,
+        json_output=json_output,
+        render=render_profile,
     )
-    try:
-        with task_progress(quiet=json_output) as on_progress:
-            result = run_profile(request, compute, on_progress=on_progress)
-    except RunInterrupted as error:
-        exit_interrupted(error)
-    if json_output:
-        print_json(result)
-    else:
-        render_profile(result)
-    for warning in result.warnings:
-        stderr().print(f"[yellow]warning[/yellow]: {plain(warning)}")
 
 
 def render_profile(result) -> None:

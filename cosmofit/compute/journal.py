@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from cosmofit.compute.tasks import Task, TaskResult
 from cosmofit.errors import DataError, UsageError
@@ -80,3 +80,17 @@ class Journal:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def write_run_report(out_dir: Path | str | None, filename: str, result: BaseModel) -> None:
+    """Write a run's final report (``profile.json``, ``jackknife.json``) atomically into its
+    run directory, as strict JSON; nothing when the run has no directory."""
+    if out_dir is None:
+        return
+    import json
+
+    from cosmofit.jsonsafe import json_safe
+    from cosmofit.store.atomic import atomic_write_text
+
+    text = json.dumps(json_safe(result), indent=2, allow_nan=False) + "\n"
+    atomic_write_text(Path(out_dir) / filename, text)

@@ -20,7 +20,6 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -28,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cosmofit.compute.engine import ComputeOptions, Engine
 from cosmofit.compute.fits import FitBatches, ProgressCallback, hessian_errors, lowest, unit_spread
+from cosmofit.compute.journal import write_run_report
 from cosmofit.compute.objectives import CosmologySource, objective_for
 from cosmofit.compute.tasks import TaskResult
 from cosmofit.errors import OptimizationError, UsageError
@@ -271,8 +271,7 @@ def run_jackknife(
         out_dir=str(compute.out_dir) if compute.out_dir is not None else None,
         wall_s=time.perf_counter() - t0,
     )
-    if compute.out_dir is not None:
-        (Path(compute.out_dir) / JACKKNIFE_FILE).write_text(result.model_dump_json(indent=2) + "\n")
+    write_run_report(compute.out_dir, JACKKNIFE_FILE, result)
     return result
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,6 +39,7 @@ from cosmofit.compute.fits import (
     lowest,
     unit_spread,
 )
+from cosmofit.compute.journal import write_run_report
 from cosmofit.compute.objectives import CosmologySource, ObjectiveSource, objective_for
 from cosmofit.compute.tasks import Task, TaskResult
 from cosmofit.errors import OptimizationError, UsageError
@@ -371,8 +371,7 @@ def run_profile(
         out_dir=str(compute.out_dir) if compute.out_dir is not None else None,
         wall_s=time.perf_counter() - t0,
     )
-    if compute.out_dir is not None:
-        (Path(compute.out_dir) / PROFILE_FILE).write_text(result.model_dump_json(indent=2) + "\n")
+    write_run_report(compute.out_dir, PROFILE_FILE, result)
     return result
 
 
