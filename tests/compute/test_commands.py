@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from toy_sources import PROFILE_KEYS
 from typer.testing import CliRunner
 
 from cosmofit.cli import app
@@ -19,18 +20,6 @@ from cosmofit.commands._compute import run_directory
 
 REPO = Path(__file__).resolve().parents[2]
 OM0 = ["profile", "Om0", "bao", "--model", "lcdm", "--params", "H0", "--set", "Obh2=0.02218"]
-PROFILE_KEYS = {
-    "param",
-    "grid",
-    "chi2",
-    "delta_chi2",
-    "best",
-    "interval_1sigma",
-    "interval_2sigma",
-    "hessian_sigma",
-    "failed",
-    "wall_s",
-}
 
 
 def invoke(*args: str):

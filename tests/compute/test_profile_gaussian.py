@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from toy_sources import MEAN, SIGMAS, gaussian_request
+from toy_sources import MEAN, PROFILE_KEYS, SIGMAS, gaussian_request
 
 from cosmofit.compute.engine import ComputeOptions
 from cosmofit.compute.tasks import TaskResult
@@ -43,18 +43,7 @@ def test_in_process_profile_equals_the_analytic_intervals(tmp_path):
     check_gaussian_profile(result)
     assert result.scheduler == "this process"
     stored = json.loads((out / PROFILE_FILE).read_text())
-    assert stored.keys() >= {
-        "param",
-        "grid",
-        "chi2",
-        "delta_chi2",
-        "best",
-        "interval_1sigma",
-        "interval_2sigma",
-        "hessian_sigma",
-        "failed",
-        "wall_s",
-    }
+    assert stored.keys() >= PROFILE_KEYS
     lines = (out / "results.jsonl").read_text().splitlines()
     assert len(lines) == result.tasks
     assert not (out / "dask-scratch").exists()

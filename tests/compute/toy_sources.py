@@ -112,3 +112,18 @@ def gaussian_request(source=None, *, grid=(0.2, 0.8, 13), starts=2, sweeps=2):
         starts=starts,
         sweeps=sweeps,
     )
+
+
+#: The JSON keys every profile result must carry (a stable interface for scripts).
+PROFILE_KEYS = {
+    "param",
+    "grid",
+    "chi2",
+    "delta_chi2",
+    "best",
+    "interval_1sigma",
+    "interval_2sigma",
+    "hessian_sigma",
+    "failed",
+    "wall_s",
+}
