@@ -117,6 +117,11 @@ def distance_priors(
     omega_m = Om0 * h2
     Or = radiation_density(omega_m, tcmb) / h2
     Onu = mnu_ev / EV_PER_OMEGA_NU / h2
+    if Onu >= Om0:
+        raise PhysicsError(
+            f"{model.name}: Om0 = {Om0:g} leaves no matter besides a {mnu_ev:g} eV neutrino "
+            f"(Omega_nu = {Onu:.3g}), which the CMB-prior recipe needs"
+        )
     z_star = z_star_hu_sugiyama(omega_b, omega_m)
     hubble_distance = C_KM_S / H0
 
@@ -133,8 +138,8 @@ def distance_priors(
     e2_early = _checked_e2(model, zp1 - 1.0, params, Or) - Onu * zp1**3
     if not np.all(e2_early > 0.0):
         raise PhysicsError(
-            f"{model.name}: Om0 = {Om0:g} leaves no room for a {mnu_ev:g} eV neutrino "
-            "in the CMB-prior sound horizon"
+            f"{model.name} is unphysical before decoupling once the neutrino is taken out "
+            "of the matter term (CMB-prior recipe)"
         )
     a2_e = a * a * np.sqrt(e2_early)
     integrand = 1.0 / (a2_e * np.sqrt(3.0 * (1.0 + baryon_loading(omega_b, tcmb) * a)))
