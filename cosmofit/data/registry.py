@@ -17,7 +17,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
 
 from cosmofit.data.builtin import BUILTIN_DATASETS
 from cosmofit.errors import CosmofitError, DataError, UsageError
@@ -58,6 +65,10 @@ class DatasetSpec(BaseModel):
         if isinstance(value, Mapping):
             return tuple(sorted(value.items()))
         return value
+
+    @field_serializer("options")
+    def _options_as_mapping(self, options: tuple[tuple[str, float], ...]) -> dict[str, float]:
+        return dict(options)
 
     @property
     def likelihood_options(self) -> dict[str, float]:

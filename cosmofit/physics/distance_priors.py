@@ -117,11 +117,6 @@ def distance_priors(
     omega_m = Om0 * h2
     Or = radiation_density(omega_m, tcmb) / h2
     Onu = mnu_ev / EV_PER_OMEGA_NU / h2
-    if Onu >= Om0:
-        raise PhysicsError(
-            f"{model.name}: Om0 = {Om0:g} leaves no matter besides a {mnu_ev:g} eV neutrino "
-            f"(Omega_nu = {Onu:.3g}), which the CMB-prior recipe needs"
-        )
     z_star = z_star_hu_sugiyama(omega_b, omega_m)
     hubble_distance = C_KM_S / H0
 

@@ -10,7 +10,7 @@ from scipy.integrate import quad
 
 import cosmofit
 from cosmofit.data.loader import load_dataset
-from cosmofit.errors import DataError, ParameterError, UsageError
+from cosmofit.errors import DataError, ParameterError, PhysicsError, UsageError
 from cosmofit.likelihoods.gaussian import GaussianCovariance
 from cosmofit.physics.constants import C_KM_S
 
@@ -103,11 +103,26 @@ def test_cmb_recipe_radiation_is_the_authors_eq6():
     assert baryon_loading(0.0224, 2.7255) == pytest.approx(0.75 * 0.0224 / 2.4729753e-5, rel=1e-3)
 
 
-def test_cmb_point_unphysical_for_the_recipe_is_infinite_with_a_reason():
-    # H0 = 20 and Om0 = 0.01: a 0.06 eV neutrino (omega_nu = 6.4e-4) outweighs all the matter.
-    evaluation = cosmofit.load_likelihood("cmb", "lcdm").evaluate({"H0": 20.0, "Om0": 0.01})
-    assert evaluation.total == math.inf
-    assert "planck18_priors" in evaluation.reason
+def test_cmb_point_unphysical_only_for_the_recipe_is_infinite_not_an_exception():
+    from cosmofit.likelihoods.cmb import CMBPriorLikelihood
+    from cosmofit.models.lcdm import lcdm_e2
+    from cosmofit.models.params import COMMON_PARAMS
+    from cosmofit.models.registry import Model
+    from cosmofit.physics.background import Background
+    from cosmofit.physics.distance_priors import distance_priors
+
+    # E^2 > 0 with the full-physics radiation, < 0 with the recipe's (0.8% lower) one.
+    def e2(z, p, omega_r):
+        return lcdm_e2(z, p, omega_r) if omega_r * (p["H0"] / 100) ** 2 > 4.17e-5 else -1.0 + 0 * z
+
+    toy = Model(name="toy", description="test", params=COMMON_PARAMS, e2=e2)
+    params = toy.complete({})
+    with pytest.raises(PhysicsError, match="CMB-prior radiation density"):
+        distance_priors(toy, params)
+    cmb = CMBPriorLikelihood("planck18_priors", load_dataset("cmb").data)
+    bg = Background(toy, params)
+    assert cmb.chi2(bg) == math.inf
+    assert np.all(cmb.chi2_batch([bg, None]) == math.inf)
 
 
 def test_bao_chi2_with_astropy_distances_and_camb_sound_horizon(camb_reference):
