@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from cosmofit.errors import DataError
 from cosmofit.likelihoods.base import Likelihood, register_likelihood
-from cosmofit.likelihoods.gaussian import GaussianCovariance, batch_chi2
+from cosmofit.likelihoods.gaussian import GaussianCovariance
 from cosmofit.physics.background import Background, GridPlan
 from cosmofit.physics.constants import C_KM_S
 
@@ -25,7 +23,8 @@ class BAOLikelihood(Likelihood):
         unknown = sorted(set(kinds) - set(BAO_KINDS))
         if unknown:
             raise DataError(f"{name}: unknown BAO kind {unknown[0]!r}; use one of {BAO_KINDS}")
-        self._masks = {kind: kinds == kind for kind in BAO_KINDS if np.any(kinds == kind)}
+        self._kind_index = np.array([BAO_KINDS.index(kind) for kind in kinds], dtype=np.intp)
+        self._row = np.arange(kinds.size)
         self._plan = GridPlan.for_redshifts(self.z)
         self.covariance = GaussianCovariance(data.cov, source=name, cov_scale=cov_scale)
 
@@ -34,27 +33,16 @@ class BAOLikelihood(Likelihood):
         return self.values.size
 
     def theory(self, bg: Background) -> np.ndarray:
-        dm = bg.comoving_distance_planned(self._plan)
+        """The observables in data order, with a leading axis of points for a batch."""
+        dm = bg.transverse_distance_planned(self._plan)
         dh = C_KM_S / bg.H(self.z)
         dv = np.cbrt(self.z * dm * dm * dh)
         rd = bg.r_drag
-        by_kind = {
-            "DM_over_rs": dm / rd,
-            "DH_over_rs": dh / rd,
-            "DV_over_rs": dv / rd,
-            "rs_over_DV": rd / dv,
-        }
-        out = np.empty_like(self.values)
-        for kind, mask in self._masks.items():
-            out[mask] = by_kind[kind][mask]
-        return out
+        by_kind = np.stack([dv / rd, dm / rd, dh / rd, rd / dv], axis=-2)  # BAO_KINDS order
+        return by_kind[..., self._kind_index, self._row]
 
-    def chi2(self, bg: Background) -> float:
-        return self.covariance.chi2(self.values - self.theory(bg))
-
-    def chi2_batch(self, backgrounds: Sequence[Background | None]) -> np.ndarray:
-        """chi^2 at several points: residual columns whitened by one block solve."""
-        return batch_chi2(self.covariance, backgrounds, lambda bg: self.values - self.theory(bg))
+    def chi2_points(self, bg: Background) -> np.ndarray:
+        return self.covariance.chi2_rows(self.values - self.theory(bg))
 
     def derived(self, bg: Background) -> dict[str, float]:
         return {"h_rdrag": bg.h * bg.r_drag}

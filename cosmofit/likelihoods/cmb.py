@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
 from cosmofit.likelihoods.base import Likelihood, register_likelihood
-from cosmofit.likelihoods.gaussian import GaussianCovariance, batch_chi2
+from cosmofit.likelihoods.gaussian import GaussianCovariance
 from cosmofit.physics.background import Background
 
 
 def shift_parameter(bg: Background) -> float:
     """R = sqrt(Om0) H0 D_M(z*) / c."""
-    return math.sqrt(bg.params["Om0"]) * bg.DM_star / bg.hubble_distance
+    return np.sqrt(bg.params["Om0"]) * bg.DM_star / bg.hubble_distance
 
 
 def acoustic_scale(bg: Background) -> float:
@@ -34,14 +33,12 @@ class CMBPriorLikelihood(Likelihood):
         return self.values.size
 
     def theory(self, bg: Background) -> np.ndarray:
-        return np.array([shift_parameter(bg), acoustic_scale(bg), bg.omega_b])
+        """(R, l_A, omega_b), with a leading axis of points for a batch."""
+        columns = (shift_parameter(bg), acoustic_scale(bg), bg.omega_b)
+        return np.concatenate(np.broadcast_arrays(*map(np.atleast_1d, columns)), axis=-1)
 
-    def chi2(self, bg: Background) -> float:
-        return self.covariance.chi2(self.values - self.theory(bg))
-
-    def chi2_batch(self, backgrounds: Sequence[Background | None]) -> np.ndarray:
-        """chi^2 at several points: residual columns whitened by one block solve."""
-        return batch_chi2(self.covariance, backgrounds, lambda bg: self.values - self.theory(bg))
+    def chi2_points(self, bg: Background) -> np.ndarray:
+        return self.covariance.chi2_rows(self.values - self.theory(bg))
 
     def derived(self, bg: Background) -> dict[str, float]:
         return {"R": shift_parameter(bg), "l_A": acoustic_scale(bg)}

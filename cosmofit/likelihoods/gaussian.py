@@ -3,17 +3,20 @@
 The covariance is Cholesky-factored when the dataset loads (C = L L^T); each
 call then costs one triangular solve, w = L^-1 r, and chi^2 = |w|^2. A
 covariance scale s (``cov_scale``) multiplies C, so chi^2 -> chi^2 / s.
+Small covariances (CMB priors, BAO) also keep L^-1 itself, so residuals of
+many parameter points are whitened by one small matrix product.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
-
 import numpy as np
+from scipy.linalg import solve_triangular
 from scipy.linalg.blas import dtrsm, dtrsv
 
 from cosmofit.errors import DataError, UsageError
+
+#: Up to this size the inverse factor L^-1 is kept (a product beats a solve).
+EXPLICIT_INVERSE_MAX = 64
 
 
 class GaussianCovariance:
@@ -40,10 +43,28 @@ class GaussianCovariance:
         self.size = cov.shape[0]
         self.cov_scale = float(cov_scale)
         self._lower = np.asfortranarray(lower)
+        self._inverse = (
+            solve_triangular(lower, np.eye(self.size), lower=True)
+            if self.size <= EXPLICIT_INVERSE_MAX
+            else None
+        )
 
     def whiten(self, residual: np.ndarray) -> np.ndarray:
         """L^-1 r for the unscaled covariance (one triangular solve)."""
         return dtrsv(self._lower, residual, lower=1)
+
+    def whiten_rows(self, residuals: np.ndarray) -> np.ndarray:
+        """L^-1 r for every row r of ``residuals`` (shape (..., n), one row per point)."""
+        if self._inverse is not None:
+            return residuals @ self._inverse.T
+        if residuals.ndim == 1:
+            return self.whiten(residuals)
+        return self.whiten_block(residuals.reshape(-1, self.size).T).T.reshape(residuals.shape)
+
+    def chi2_rows(self, residuals: np.ndarray) -> np.ndarray:
+        """chi^2 of every row of ``residuals`` (shape (..., n)); a 1-D residual gives a 0-d array."""
+        w = self.whiten_rows(residuals)
+        return np.einsum("...i,...i->...", w, w) / self.cov_scale
 
     def chi2(self, residual: np.ndarray) -> float:
         w = self.whiten(residual)
@@ -63,31 +84,3 @@ class GaussianCovariance:
         """chi^2 of every column of ``residuals`` (n x K)."""
         w = self.whiten_block(residuals)
         return np.einsum("ij,ij->j", w, w) / self.cov_scale
-
-
-def residual_block(
-    size: int, backgrounds: Sequence[Any | None], residual_of: Callable[[Any], np.ndarray]
-) -> tuple[np.ndarray, list[int]]:
-    """Residuals of the points that have a background, as the columns of one (size x K) block.
-
-    Returns the block (Fortran order, ready for :meth:`GaussianCovariance.whiten_block`)
-    and the indices of the points it holds; points without a background are left out.
-    """
-    present = [k for k, bg in enumerate(backgrounds) if bg is not None]
-    block = np.empty((size, len(present)), order="F")
-    for column, k in enumerate(present):
-        block[:, column] = residual_of(backgrounds[k])
-    return block, present
-
-
-def batch_chi2(
-    covariance: GaussianCovariance,
-    backgrounds: Sequence[Any | None],
-    residual_of: Callable[[Any], np.ndarray],
-) -> np.ndarray:
-    """chi^2 at every point (+inf where there is no background), with one block solve."""
-    out = np.full(len(backgrounds), np.inf)
-    block, present = residual_block(covariance.size, backgrounds, residual_of)
-    if present:
-        out[present] = covariance.chi2_block(block)
-    return out
