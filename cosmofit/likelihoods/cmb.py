@@ -1,28 +1,32 @@
-"""Planck 2018 CMB distance priors (R, l_A, omega_b), Chen, Huang & Wang (2019)."""
+"""Planck 2018 CMB distance priors (R, l_A, omega_b), Chen, Huang & Wang (2019).
+
+R and l_A are predicted with the recipe the priors were built with
+(:mod:`cosmofit.physics.distance_priors`), not with the full-physics sound
+horizon the BAO use: a compressed likelihood is only valid under its own
+definitions.
+"""
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
+from cosmofit.errors import PhysicsError
 from cosmofit.likelihoods.base import Likelihood, register_likelihood
 from cosmofit.likelihoods.gaussian import GaussianCovariance
 from cosmofit.physics.background import Background
+from cosmofit.physics.distance_priors import CONVENTION, DistancePriorTheory, distance_priors
 
 
-def shift_parameter(bg: Background) -> float:
-    """R = sqrt(Om0) H0 D_M(z*) / c."""
-    return np.sqrt(bg.params["Om0"]) * bg.DM_star / bg.hubble_distance
-
-
-def acoustic_scale(bg: Background) -> float:
-    """l_A = pi D_M(z*) / r_s(z*)."""
-    return math.pi * bg.DM_star / bg.rs_star
+def prior_theory(bg: Background) -> DistancePriorTheory:
+    """R, l_A and the scales behind them at the point of ``bg``, by the priors' own recipe."""
+    return distance_priors(bg.model, bg.params)
 
 
 @register_likelihood("cmb")
 class CMBPriorLikelihood(Likelihood):
+    convention = CONVENTION
+
     def __init__(self, name, data, *, cov_scale: float = 1.0):
         super().__init__(name, data, cov_scale=cov_scale)
         self.values = np.asarray(data.values, dtype=float)
@@ -34,11 +38,23 @@ class CMBPriorLikelihood(Likelihood):
 
     def theory(self, bg: Background) -> np.ndarray:
         """(R, l_A, omega_b), with a leading axis of points for a batch."""
-        columns = (shift_parameter(bg), acoustic_scale(bg), bg.omega_b)
+        predicted = prior_theory(bg)
+        columns = (predicted.R, predicted.l_A, bg.omega_b)
         return np.concatenate(np.broadcast_arrays(*map(np.atleast_1d, columns)), axis=-1)
 
     def chi2_points(self, bg: Background) -> np.ndarray:
-        return self.covariance.chi2_rows(self.values - self.theory(bg))
+        """chi^2 per point; +inf where the recipe finds a point unphysical."""
+        try:
+            theory = self.theory(bg)
+        except PhysicsError:  # only raised for a single point; a batch gets NaN rows
+            return np.array(np.inf)
+        chi2 = self.covariance.chi2_rows(self.values - theory)
+        return np.where(np.isnan(chi2), np.inf, chi2)
 
     def derived(self, bg: Background) -> dict[str, float]:
-        return {"R": shift_parameter(bg), "l_A": acoustic_scale(bg)}
+        predicted = prior_theory(bg)
+        return {
+            "R": predicted.R,
+            "l_A": predicted.l_A,
+            f"rs_star[{self.name}]": predicted.rs_star,
+        }

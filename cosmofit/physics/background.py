@@ -72,13 +72,13 @@ class PanelRule:
         return ((g * self.w) @ self.indicator) * width
 
 
-#: Early-universe panels in s = (1+z)^(-1/2), with their node counts:
-#: [0, s*] (r_s at decoupling), [s*, s_drag] (a z range of about 3%), then
-#: [s*, 1] cut at _DM_BREAKS for D_M(z*), where the late-time expansion can
-#: vary fast (dark energy with w down to -3) and PBUF's radiation rescaling
-#: switches on near s ~ 0.03.
+#: Early-universe panels in s = (1+z)^(-1/2), with their node counts. The
+#: sound horizons: [0, s*] and [s*, s_drag] (a z range of about 3%). D_M(z*):
+#: [s*, 1] cut at _DM_BREAKS, where the late-time expansion can vary fast (dark
+#: energy with w down to -3) and PBUF's radiation rescaling switches on (s ~ 0.03).
+_SOUND_RULE = PanelRule((16, 6), sound_panels=2)
 _DM_BREAKS = (0.1, 0.25, 0.5, 0.625, 0.75, 0.875, 1.0)
-_EARLY_RULE = PanelRule((16, 6) + (10,) * len(_DM_BREAKS), sound_panels=2)
+_DM_STAR_RULE = PanelRule((10,) * len(_DM_BREAKS))
 _RS_RULE = PanelRule((64,), sound_panels=1)
 
 
@@ -247,24 +247,34 @@ class Background:
 
     @cached_property
     def _early(self) -> dict[str, np.ndarray]:
+        """z*, z_drag and the sound horizons there (22 evaluations of E)."""
         z_star = z_star_hu_sugiyama(self.omega_b, self.omega_m)
         z_drag = z_drag_eisenstein_hu(self.omega_b, self.omega_m)
         s_star, s_drag = (1.0 + z_star) ** -0.5, (1.0 + z_drag) ** -0.5
-        starts = self._panel_limits(0.0, s_star, s_star, *_DM_BREAKS[:-1])
-        ends = self._panel_limits(s_star, s_drag, *_DM_BREAKS)
-        panels = _EARLY_RULE.integrate(self, starts, ends) * self.hubble_distance
+        starts = self._panel_limits(0.0, s_star)
+        ends = self._panel_limits(s_star, s_drag)
+        panels = _SOUND_RULE.integrate(self, starts, ends) * self.hubble_distance
         rs_star = panels[..., 0:1]
         return {
-            "z_star": self._panel_limits(z_star)[..., 0:1],
-            "z_drag": self._panel_limits(z_drag)[..., 0:1],
+            "z_star": self._panel_limits(z_star),
+            "s_star": s_star,
+            "z_drag": self._panel_limits(z_drag),
             "rs_star": rs_star,
             "r_drag": rs_star + panels[..., 1:2],
-            "DM_star": self.transverse_distance(panels[..., 2:].sum(-1, keepdims=True)),
         }
+
+    @cached_property
+    def _dm_star(self) -> np.ndarray:
+        """D_M(z*), computed only when asked for (70 evaluations of E)."""
+        starts = self._panel_limits(self._early["s_star"], *_DM_BREAKS[:-1])
+        ends = self._panel_limits(*_DM_BREAKS)
+        panels = _DM_STAR_RULE.integrate(self, starts, ends)
+        dc = self.hubble_distance * panels.sum(-1, keepdims=True)
+        return self.transverse_distance(dc)
 
     def early(self, name: str):
         """An early-universe scale as a float (one point) or a (P, 1) column (a batch)."""
-        value = self._early[name]
+        value = self._dm_star if name == "DM_star" else self._early[name]
         return value if self.batched else float(value[0])
 
     @property
