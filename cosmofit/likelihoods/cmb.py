@@ -8,7 +8,6 @@ definitions.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from cosmofit.errors import PhysicsError

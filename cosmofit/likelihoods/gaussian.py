@@ -62,7 +62,7 @@ class GaussianCovariance:
         return self.whiten_block(residuals.reshape(-1, self.size).T).T.reshape(residuals.shape)
 
     def chi2_rows(self, residuals: np.ndarray) -> np.ndarray:
-        """chi^2 of every row of ``residuals`` (shape (..., n)); a 1-D residual gives a 0-d array."""
+        """chi^2 of every row of ``residuals`` (..., n); a 1-D residual gives a 0-d array."""
         w = self.whiten_rows(residuals)
         return np.einsum("...i,...i->...", w, w) / self.cov_scale
 

@@ -130,7 +130,9 @@ class JointLikelihood:
         for row, k in enumerate(inside):
             by_dataset = {name: float(values[row]) for name, values in chi2.items()}
             total = math.fsum(by_dataset.values())
-            out[k] = Evaluation(total, by_dataset) if math.isfinite(total) else self.evaluate(full[k])
+            out[k] = (
+                Evaluation(total, by_dataset) if math.isfinite(total) else self.evaluate(full[k])
+            )
         return out
 
     def chi2_batch(self, points: Sequence[Mapping[str, float]]) -> np.ndarray:

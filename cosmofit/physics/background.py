@@ -45,6 +45,7 @@ def _unit_rule(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 _SEGMENT_T, _SEGMENT_W = _unit_rule(SEGMENT_NODES)
 
+
 class PanelRule:
     """Gauss-Legendre nodes of consecutive panels, concatenated once at import.
 
