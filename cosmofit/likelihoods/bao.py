@@ -10,7 +10,6 @@ from cosmofit.errors import DataError
 from cosmofit.likelihoods.base import Likelihood, register_likelihood
 from cosmofit.likelihoods.gaussian import GaussianCovariance
 from cosmofit.physics.background import Background, GridPlan
-from cosmofit.physics.constants import C_KM_S
 
 BAO_KINDS = ("DV_over_rs", "DM_over_rs", "DH_over_rs", "rs_over_DV")
 
@@ -44,7 +43,7 @@ class BAOLikelihood(Likelihood):
             raise DataError(f"{name}: unknown BAO kind {unknown[0]!r}; use one of {BAO_KINDS}")
         self._kind_index = np.array([BAO_KINDS.index(kind) for kind in kinds], dtype=np.intp)
         self._row = np.arange(kinds.size)
-        self._plan = GridPlan.for_redshifts(self.z)
+        self._plan = GridPlan.for_redshifts(self.z, rates=True)
         self.covariance = GaussianCovariance(data.cov, source=name, cov_scale=cov_scale)
 
     @property
@@ -57,8 +56,8 @@ class BAOLikelihood(Likelihood):
 
     def theory(self, bg: Background) -> np.ndarray:
         """The observables in data order, with a leading axis of points for a batch."""
-        dm = bg.transverse_distance_planned(self._plan)
-        dh = C_KM_S / bg.H(self.z)
+        dc, dh = bg.distances_and_rates(self._plan)
+        dm = bg.transverse_distance(dc)
         dv = np.cbrt(self.z * dm * dm * dh)
         rd = bg.r_drag * self.rd_rescale
         by_kind = np.stack([dv / rd, dm / rd, dh / rd, rd / dv], axis=-2)  # BAO_KINDS order

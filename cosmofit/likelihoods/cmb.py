@@ -38,17 +38,19 @@ class CMBPriorLikelihood(Likelihood):
     def theory(self, bg: Background) -> np.ndarray:
         """(R, l_A, omega_b), with a leading axis of points for a batch."""
         predicted = prior_theory(bg)
-        columns = (predicted.R, predicted.l_A, bg.omega_b)
-        return np.concatenate(np.broadcast_arrays(*map(np.atleast_1d, columns)), axis=-1)
+        R, l_A = predicted.R, predicted.l_A
+        if bg.batched:  # (P, 1) columns side by side
+            return np.hstack([R, l_A, np.broadcast_to(bg.omega_b, R.shape)])
+        return np.array([R, l_A, bg.omega_b])
 
     def chi2_points(self, bg: Background) -> np.ndarray:
-        """chi^2 per point; +inf where the recipe finds a point unphysical."""
+        """chi^2 per point; +inf (one point) or NaN (in a batch) where the recipe finds it
+        unphysical."""
         try:
             theory = self.theory(bg)
         except PhysicsError:  # only raised for a single point; a batch gets NaN rows
             return np.array(np.inf)
-        chi2 = self.covariance.chi2_rows(self.values - theory)
-        return np.where(np.isnan(chi2), np.inf, chi2)
+        return self.covariance.chi2_rows(self.values - theory)  # NaN: unphysical in a batch
 
     def derived(self, bg: Background) -> dict[str, float]:
         predicted = prior_theory(bg)

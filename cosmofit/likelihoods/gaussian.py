@@ -19,6 +19,13 @@ from cosmofit.errors import DataError, UsageError
 EXPLICIT_INVERSE_MAX = 64
 
 
+def sum_of_squares(rows: np.ndarray) -> np.ndarray:
+    """|r|^2 of every row (the last axis); a 1-D input gives a 0-d array."""
+    if rows.ndim == 1:
+        return np.dot(rows, rows)  # the fastest form for one point
+    return np.einsum("...i,...i->...", rows, rows)
+
+
 class GaussianCovariance:
     """A validated, factored covariance matrix."""
 
@@ -43,8 +50,8 @@ class GaussianCovariance:
         self.size = cov.shape[0]
         self.cov_scale = float(cov_scale)
         self._lower = np.asfortranarray(lower)
-        self._inverse = (
-            solve_triangular(lower, np.eye(self.size), lower=True)
+        self._inverse_t = (  # (L^-1)^T, so that rows whiten as r @ (L^-1)^T
+            np.ascontiguousarray(solve_triangular(lower, np.eye(self.size), lower=True).T)
             if self.size <= EXPLICIT_INVERSE_MAX
             else None
         )
@@ -55,16 +62,15 @@ class GaussianCovariance:
 
     def whiten_rows(self, residuals: np.ndarray) -> np.ndarray:
         """L^-1 r for every row r of ``residuals`` (shape (..., n), one row per point)."""
-        if self._inverse is not None:
-            return residuals @ self._inverse.T
+        if self._inverse_t is not None:
+            return residuals @ self._inverse_t
         if residuals.ndim == 1:
             return self.whiten(residuals)
         return self.whiten_block(residuals.reshape(-1, self.size).T).T.reshape(residuals.shape)
 
     def chi2_rows(self, residuals: np.ndarray) -> np.ndarray:
         """chi^2 of every row of ``residuals`` (..., n); a 1-D residual gives a 0-d array."""
-        w = self.whiten_rows(residuals)
-        return np.einsum("...i,...i->...", w, w) / self.cov_scale
+        return sum_of_squares(self.whiten_rows(residuals)) / self.cov_scale
 
     def chi2(self, residual: np.ndarray) -> float:
         w = self.whiten(residual)

@@ -28,7 +28,7 @@ import numpy as np
 
 from cosmofit.errors import DataError
 from cosmofit.likelihoods.base import Likelihood, register_likelihood
-from cosmofit.likelihoods.gaussian import GaussianCovariance
+from cosmofit.likelihoods.gaussian import GaussianCovariance, sum_of_squares
 from cosmofit.physics.background import Background, GridPlan
 
 #: Interpolation nodes of f(z) = log10(D_M/z) per supernova dataset.
@@ -89,7 +89,7 @@ class SupernovaLikelihood(Likelihood):
         self._m_best_0 = float(projection[-1])
         whitened -= np.outer(self._u, projection)  # profile M: remove the u direction
         factor = np.linalg.qr(whitened, mode="r")
-        self._factor_f = -5.0 * factor[:, :-1]
+        self._factor_f_t = np.ascontiguousarray(-5.0 * factor[:, :-1].T)
         self._factor_0 = factor[:, -1].copy()
 
     @property
@@ -110,9 +110,9 @@ class SupernovaLikelihood(Likelihood):
         if self.exact:
             w = self.covariance.whiten_rows(self._residual(bg))
             uw = w @ self._u
-            return (np.einsum("...i,...i->...", w, w) - uw * uw / self._uu) / self.cov_scale
-        r = self._node_values(bg) @ self._factor_f.T + self._factor_0
-        return np.einsum("...i,...i->...", r, r) / self.cov_scale
+            return (sum_of_squares(w) - uw * uw / self._uu) / self.cov_scale
+        r = self._node_values(bg) @ self._factor_f_t + self._factor_0
+        return sum_of_squares(r) / self.cov_scale
 
     def M_best(self, bg: Background) -> float:
         """Best-fit absolute magnitude offset added to mu_th."""

@@ -92,7 +92,10 @@ class GridPlan:
     sum of 1/E at the nodes followed by a running sum over the pieces.
     """
 
-    def __init__(self, z):
+    #: Up to this many (node, redshift) pairs the running sum is one matrix product.
+    MATRIX_MAX = 100_000
+
+    def __init__(self, z, *, rates: bool = False):
         z = np.asarray(z, dtype=float)
         if np.any(~np.isfinite(z)) or np.any(z < 0) or np.any(z > GRID_Z_MAX):
             raise PhysicsError(
@@ -111,15 +114,23 @@ class GridPlan:
         width = np.diff(edges, prepend=0.0)
         x = left[:, None] + width[:, None] * _SEGMENT_T
         self.n_segments = edges.size
-        self.node_z = np.expm1(x).ravel()
+        nodes = np.expm1(x).ravel()
+        self.n_quadrature = nodes.size
+        #: E is evaluated at the quadrature nodes and, with ``rates``, at the redshifts too
+        self.node_z = np.concatenate([nodes, z.ravel()]) if rates else nodes
         #: weights include dx -> (1+z) so that D_C/D_H = sum(weights / E)
         self.weights = (width[:, None] * _SEGMENT_W * np.exp(x)).ravel()
         self.index = np.searchsorted(edges, x_targets)
         self.max_z = float(z.max()) if z.size else 0.0
+        self._running = None
+        if self.n_quadrature * self.index.size <= self.MATRIX_MAX:
+            segment = np.repeat(np.arange(self.n_segments), SEGMENT_NODES)
+            self._running = self.weights[:, None] * (segment[:, None] <= self.index[None, :])
 
     @classmethod
-    def for_redshifts(cls, z) -> GridPlan:
-        return cls(z)
+    def for_redshifts(cls, z, *, rates: bool = False) -> GridPlan:
+        """The plan for redshifts ``z``; ``rates`` also evaluates E(z) there (for D_H)."""
+        return cls(z, rates=rates)
 
     @property
     def n_nodes(self) -> int:
@@ -127,14 +138,21 @@ class GridPlan:
 
     def integrate(self, inv_e: np.ndarray) -> np.ndarray:
         """D_C / D_H at the planned redshifts from 1/E at the nodes (leading axes kept)."""
+        inv_e = inv_e[..., : self.n_quadrature]
         lead = inv_e.shape[:-1]
+        if self._running is not None:
+            return (inv_e @ self._running).reshape(lead + self.shape)
         pieces = (inv_e * self.weights).reshape(*lead, self.n_segments, SEGMENT_NODES).sum(-1)
         return np.cumsum(pieces, axis=-1)[..., self.index].reshape(lead + self.shape)
+
+    def rates(self, inv_e: np.ndarray) -> np.ndarray:
+        """1/E at the planned redshifts (a plan built with ``rates=True``)."""
+        return inv_e[..., self.n_quadrature :].reshape(inv_e.shape[:-1] + self.shape)
 
 
 def _as_point_arrays(params: Mapping[str, float]) -> tuple[dict, bool]:
     """Parameters as given (floats: one point) or as (P, 1) columns (a batch)."""
-    batched = any(np.ndim(v) > 0 for v in params.values())
+    batched = any(isinstance(v, np.ndarray) and v.ndim for v in params.values())
     if not batched:
         return dict(params), False
     return {k: np.asarray(v, dtype=float).reshape(-1, 1) for k, v in params.items()}, True
@@ -196,8 +214,18 @@ class Background:
     # -- comoving distance ----------------------------------------------------------------
     def comoving_distance_planned(self, plan: GridPlan) -> np.ndarray:
         """D_C [Mpc] at the redshifts a :class:`GridPlan` was built for."""
+        return self.distances_and_rates(plan)[0]
+
+    def distances_and_rates(self, plan: GridPlan) -> tuple[np.ndarray, np.ndarray | None]:
+        """D_C [Mpc] and, for a plan with ``rates``, c/H [Mpc] at the planned redshifts.
+
+        One evaluation of E serves both.
+        """
         inv_e = 1.0 / np.sqrt(self._e2(plan.node_z))
-        return self.hubble_distance * plan.integrate(inv_e)
+        dc = self.hubble_distance * plan.integrate(inv_e)
+        if plan.node_z.size == plan.n_quadrature:
+            return dc, None
+        return dc, self.hubble_distance * plan.rates(inv_e)
 
     def transverse_distance(self, dc):
         """D_M from D_C [Mpc]: equal for the flat models (the hook for curvature)."""

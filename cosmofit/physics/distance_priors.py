@@ -126,20 +126,22 @@ def distance_priors(
     z_star = z_star_hu_sugiyama(omega_b, omega_m)
     hubble_distance = C_KM_S / H0
 
-    # D_M(z*) = (c/H0) int_0^{ln(1+z*)} (1+z)/E dx, x = ln(1+z).
-    x_star = np.log1p(z_star)
-    one_plus_z = np.exp(x_star * _DM_NODES)
-    z = one_plus_z - 1.0
-    e2 = _checked(model, model.e2(z, params, Or), z, batched, RECIPE_RADIATION)
-    dm_star = hubble_distance * x_star * _sum(_DM_WEIGHTS * one_plus_z / np.sqrt(e2), batched)
-
+    # D_M(z*) = (c/H0) int_0^{ln(1+z*)} (1+z)/E dx, x = ln(1+z), and
     # r_s(z*) = (c/H0) int_0^{a*} da / (a^2 E_early(a) sqrt(3 (1 + R_b a))),
     # E_early^2 = E^2 - Omega_nu (1+z)^3 (the neutrino is relativistic here).
+    # One evaluation of E serves both sets of nodes.
+    x_star = np.log1p(z_star)
     a_star = 1.0 / (1.0 + z_star)
+    one_plus_z = np.exp(x_star * _DM_NODES)
     a = a_star * _RS_NODES
     zp1 = 1.0 / a
-    e2 = _checked(model, model.e2(zp1 - 1.0, params, Or), zp1 - 1.0, batched, RECIPE_RADIATION)
-    e2_early = _checked(model, e2 - Onu * zp1**3, zp1 - 1.0, batched, NEUTRINO_OUT)
+    z = np.concatenate([one_plus_z, zp1], axis=-1) - 1.0
+    e2 = _checked(model, model.e2(z, params, Or), z, batched, RECIPE_RADIATION)
+    n_dm = _DM_NODES.size
+    dm_star = (
+        hubble_distance * x_star * _sum(_DM_WEIGHTS * one_plus_z / np.sqrt(e2[..., :n_dm]), batched)
+    )
+    e2_early = _checked(model, e2[..., n_dm:] - Onu * zp1**3, zp1 - 1.0, batched, NEUTRINO_OUT)
     a2_e = a * a * np.sqrt(e2_early)
     integrand = 1.0 / (a2_e * np.sqrt(3.0 * (1.0 + baryon_loading(omega_b, tcmb) * a)))
     rs_star = hubble_distance * a_star * _sum(_RS_WEIGHTS * integrand, batched)
