@@ -41,8 +41,10 @@ class BAOLikelihood(Likelihood):
         unknown = sorted(set(kinds) - set(BAO_KINDS))
         if unknown:
             raise DataError(f"{name}: unknown BAO kind {unknown[0]!r}; use one of {BAO_KINDS}")
-        self._kind_index = np.array([BAO_KINDS.index(kind) for kind in kinds], dtype=np.intp)
-        self._row = np.arange(kinds.size)
+        # theory = [D_V, D_M, D_H] / r_d taken at these positions, inverted for r_d/D_V rows
+        distance = {"DV_over_rs": 0, "DM_over_rs": 1, "DH_over_rs": 2, "rs_over_DV": 0}
+        self._take = np.array([distance[k] * kinds.size + i for i, k in enumerate(kinds)])
+        self._invert = np.flatnonzero(kinds == "rs_over_DV")
         self._plan = GridPlan.for_redshifts(self.z, rates=True)
         self.covariance = GaussianCovariance(data.cov, source=name, cov_scale=cov_scale)
 
@@ -60,8 +62,10 @@ class BAOLikelihood(Likelihood):
         dm = bg.transverse_distance(dc)
         dv = np.cbrt(self.z * dm * dm * dh)
         rd = bg.r_drag * self.rd_rescale
-        by_kind = np.stack([dv / rd, dm / rd, dh / rd, rd / dv], axis=-2)  # BAO_KINDS order
-        return by_kind[..., self._kind_index, self._row]
+        theory = (np.concatenate([dv, dm, dh], axis=-1) / rd)[..., self._take]
+        if self._invert.size:
+            theory[..., self._invert] = 1.0 / theory[..., self._invert]
+        return theory
 
     def chi2_points(self, bg: Background) -> np.ndarray:
         return self.covariance.chi2_rows(self.values - self.theory(bg))

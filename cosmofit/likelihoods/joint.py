@@ -120,7 +120,9 @@ class JointLikelihood:
         full = [self.model.complete(params, check_bounds=False) for params in points]
         reasons = [self._out_of_bounds(p) for p in full]
         inside = [k for k, reason in enumerate(reasons) if reason is None]
-        out = [self._infinite(reason) for reason in reasons]
+        out: list[Evaluation] = [
+            self._infinite(reason) if reason is not None else None for reason in reasons
+        ]
         if not inside:
             return out
         columns = {name: np.array([full[k][name] for k in inside]) for name in full[0]}
