@@ -13,6 +13,7 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.linalg.blas import dtrsm, dtrsv
 
+from cosmofit.data.records import cholesky_lower
 from cosmofit.errors import DataError, UsageError
 
 #: Up to this size the inverse factor L^-1 is kept (a product beats a solve).
@@ -38,10 +39,10 @@ class GaussianCovariance:
         if not np.all(np.isfinite(cov)):
             raise DataError(f"{source}: covariance contains NaN or infinite entries")
         scale = float(np.max(np.abs(cov))) or 1.0
-        if not np.allclose(cov, cov.T, rtol=0.0, atol=1e-10 * scale):
+        if float(np.max(np.abs(cov - cov.T))) > 1e-10 * scale:
             raise DataError(f"{source}: covariance is not symmetric; re-export it from the release")
         try:
-            lower = np.linalg.cholesky(cov)
+            lower = cholesky_lower(cov)
         except np.linalg.LinAlgError:
             raise DataError(
                 f"{source}: covariance is not positive definite; check the file and row selection"
