@@ -73,12 +73,14 @@ _FACTORS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
 
 
 def cholesky_lower(cov: np.ndarray) -> np.ndarray:
-    """The Cholesky factor L of ``cov`` (C = L L^T), computed once per covariance array.
+    """The Cholesky factor L of ``cov`` (C = L L^T), computed once per read-only array.
 
-    Validating a dataset and building its likelihood both need L; the factor is
-    remembered for as long as that covariance array lives (it is dropped with it).
+    Validating a dataset and building its likelihood both need L; for a loaded
+    (read-only) covariance the factor is remembered as long as the array lives.
     Raises ``numpy.linalg.LinAlgError`` if ``cov`` is not positive definite.
     """
+    if cov.flags.writeable:  # it could change after this call: nothing to remember
+        return np.linalg.cholesky(cov)
     key = id(cov)
     entry = _FACTORS.get(key)
     if entry is not None and entry[0]() is cov:
