@@ -60,6 +60,10 @@ class MarginalLikelihood(Likelihood):
     def n_data(self) -> int:
         return int(self.keep.size)
 
+    @property
+    def plans(self):
+        return self.parent.plans
+
     def chi2_points(self, bg: Background) -> np.ndarray:
         return self.covariance.chi2_rows(self.values - self.parent.theory(bg)[..., self.keep])
 

@@ -49,6 +49,10 @@ class BAOLikelihood(Likelihood):
         self.covariance = GaussianCovariance(data.cov, source=name, cov_scale=cov_scale)
 
     @property
+    def plans(self) -> tuple[GridPlan, ...]:
+        return (self._plan,)
+
+    @property
     def n_data(self) -> int:
         return self.values.size
 

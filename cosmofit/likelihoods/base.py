@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from cosmofit.physics.background import Background
+from cosmofit.physics.background import Background, GridPlan
 
 LIKELIHOOD_KINDS: dict[str, type[Likelihood]] = {}
 
@@ -68,6 +68,12 @@ class Likelihood(ABC):
     @abstractmethod
     def chi2_points(self, bg: Background) -> np.ndarray:
         """chi^2 at every point of ``bg``: shape (P,) for a batch, 0-d for one point."""
+
+    @property
+    def plans(self) -> tuple[GridPlan, ...]:
+        """The distance plans this likelihood evaluates (a joint likelihood evaluates E
+        on all of them in one call)."""
+        return ()
 
     def chi2(self, bg: Background) -> float:
         return float(self.chi2_points(bg))

@@ -18,7 +18,7 @@ import numpy as np
 from cosmofit.errors import DataError, PhysicsError
 from cosmofit.likelihoods.base import Likelihood, likelihood_class
 from cosmofit.models.registry import Model, get_model
-from cosmofit.physics.background import Background
+from cosmofit.physics.background import Background, PlanGroup
 
 
 @dataclass
@@ -49,6 +49,9 @@ class JointLikelihood:
         self.components = list(components)
         self.cov_scale = cov_scale
         self.dataset_sha256 = dict(dataset_sha256 or {})
+        plans = [plan for c in self.components for plan in c.plans]
+        #: late-time nodes of every dataset, evaluated in one E(z) call per point
+        self._plans = PlanGroup(plans) if len(plans) > 1 else None
 
     @property
     def datasets(self) -> list[str]:
@@ -97,6 +100,8 @@ class JointLikelihood:
         if bg is None:
             return self._infinite(reason)
         try:
+            if self._plans is not None:
+                bg.prepare(self._plans)
             by_dataset = {c.name: c.chi2(bg) for c in self.components}
         except PhysicsError as error:  # E(z)^2 <= 0 where a dataset needs distances
             return self._infinite(str(error))
@@ -128,6 +133,8 @@ class JointLikelihood:
         columns = {name: np.array([full[k][name] for k in inside]) for name in full[0]}
         bg = Background(self.model, columns)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if self._plans is not None:
+                bg.prepare(self._plans)
             chi2 = {c.name: c.chi2_points(bg) for c in self.components}
         for row, k in enumerate(inside):
             by_dataset = {name: float(values[row]) for name, values in chi2.items()}

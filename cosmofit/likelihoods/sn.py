@@ -93,6 +93,10 @@ class SupernovaLikelihood(Likelihood):
         self._factor_0 = factor[:, -1].copy()
 
     @property
+    def plans(self) -> tuple[GridPlan, ...]:
+        return (self._plan,)
+
+    @property
     def n_data(self) -> int:
         return self.m.size
 

@@ -150,6 +150,15 @@ class GridPlan:
         return inv_e[..., self.n_quadrature :].reshape(inv_e.shape[:-1] + self.shape)
 
 
+class PlanGroup:
+    """Several plans whose nodes are evaluated together (one E(z) call for all datasets)."""
+
+    def __init__(self, plans):
+        self.plans = tuple(plans)
+        self.node_z = np.concatenate([plan.node_z for plan in self.plans])
+        self.bounds = np.cumsum([0] + [plan.node_z.size for plan in self.plans])
+
+
 def _as_point_arrays(params: Mapping[str, float]) -> tuple[dict, bool]:
     """Parameters as given (floats: one point) or as (P, 1) columns (a batch)."""
     batched = any(isinstance(v, np.ndarray) and v.ndim for v in params.values())
@@ -182,6 +191,13 @@ class Background:
         self.omega_b = p["Obh2"]
         self.omega_m = p["Om0"] * self.h**2
         self.hubble_distance = C_KM_S / self.H0
+        self._inv_e: dict[int, np.ndarray] = {}  # 1/E at a plan's nodes, by id(plan)
+
+    def prepare(self, group: PlanGroup) -> None:
+        """Evaluate 1/E on the nodes of every plan of ``group`` at once, for later use."""
+        inv_e = 1.0 / np.sqrt(self._e2(group.node_z))
+        for plan, start, end in zip(group.plans, group.bounds[:-1], group.bounds[1:], strict=True):
+            self._inv_e[id(plan)] = inv_e[..., start:end]
 
     @property
     def size(self) -> int:
@@ -221,7 +237,9 @@ class Background:
 
         One evaluation of E serves both.
         """
-        inv_e = 1.0 / np.sqrt(self._e2(plan.node_z))
+        inv_e = self._inv_e.get(id(plan))
+        if inv_e is None:
+            inv_e = 1.0 / np.sqrt(self._e2(plan.node_z))
         dc = self.hubble_distance * plan.integrate(inv_e)
         if plan.node_z.size == plan.n_quadrature:
             return dc, None
