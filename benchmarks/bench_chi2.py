@@ -136,12 +136,43 @@ def time_peer(python: str, repeat: int) -> float | None:
     return None if result is None else result["joint_ms"]
 
 
+def breakdown(repeat: int) -> None:
+    """Where the microseconds of one joint (lcdm) call go, stage by stage (medians)."""
+    import cosmofit
+    from cosmofit.physics.background import Background
+
+    joint = cosmofit.load_likelihood(JOINT, "lcdm")
+    cmb, bao, sn = joint.components
+    full = joint.model.complete({})
+
+    def fresh() -> Background:
+        bg = Background(joint.model, full)
+        bg.prepare(joint._plans)
+        return bg
+
+    stages = {
+        "parameters checked, Background built": lambda: joint.background({}),
+        "E(z) at all 228 late-time nodes (prepare)": fresh,
+        "r_drag: 22 early nodes in s": lambda: Background(joint.model, full).r_drag,
+    }
+    ready = fresh()
+    _ = ready.r_drag
+    stages["CMB priors (recipe: 144 nodes) + chi2"] = lambda: cmb.chi2(ready)
+    stages["BAO theory + chi2 (distances ready)"] = lambda: bao.chi2(ready)
+    stages["SN compressed chi2 (distances ready)"] = lambda: sn.chi2(ready)
+    stages["whole joint call"] = lambda: joint.chi2({})
+    print("\nprofile of one joint (lcdm) call, median per stage:")
+    for label, call in stages.items():
+        print(f"  {label:<46}{1e3 * median_seconds(call, repeat=repeat):9.4f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=2000)
     parser.add_argument("--baseline-src", help="an earlier cosmofit source tree to time too")
     parser.add_argument("--peer-python", default=DEFAULT_PEER, help="CosmoFit 2.2's interpreter")
     parser.add_argument("--peer-repeat", type=int, default=100)
+    parser.add_argument("--breakdown", action="store_true", help="profile one joint call")
     args = parser.parse_args()
 
     import cosmofit
@@ -188,6 +219,9 @@ def main() -> None:
     if baseline:
         earlier = baseline[f"{JOINT}|lcdm"]
         print(f"earlier engine joint (lcdm): {earlier:.4f} ms = {earlier / lcdm:.1f} x this one")
+    if args.breakdown:
+        with pinned_blas(1):
+            breakdown(args.repeat)
     print(f"baseline again: {baseline_matvec_ms():.3f} ms")
 
 

@@ -56,7 +56,7 @@ class PanelRule:
     def __init__(self, sizes: tuple[int, ...], sound_panels: int = 0):
         rules = [_unit_rule(n) for n in sizes]
         self.t = np.concatenate([t for t, _ in rules])
-        self.w = np.concatenate([w for _, w in rules])
+        self.w = 2.0 * np.concatenate([w for _, w in rules])  # the 2 of 2 ds / (s^3 E)
         self.panel = np.repeat(np.arange(len(sizes)), sizes)
         self.indicator = (self.panel[:, None] == np.arange(len(sizes))).astype(float)
         #: the first ``sound_panels`` panels integrate the sound horizon (times c_s/c)
@@ -67,10 +67,10 @@ class PanelRule:
         width = ends - starts
         s = starts[..., self.panel] + width[..., self.panel] * self.t
         u = s * s
-        g = 2.0 / (u * s * np.sqrt(bg._e2(1.0 / u - 1.0)))
-        if self.n_sound:
-            g[..., : self.n_sound] *= bg._sound_speed(s[..., : self.n_sound])
-        return ((g * self.w) @ self.indicator) * width
+        g = self.w / (u * s * np.sqrt(bg._e2(1.0 / u - 1.0)))
+        if self.n_sound:  # c_s / c = 1 / sqrt(3 (1 + R)), R = R0 u
+            g[..., : self.n_sound] /= np.sqrt(3.0 + bg._three_r0 * u[..., : self.n_sound])
+        return (g @ self.indicator) * width
 
 
 #: Early-universe panels in s = (1+z)^(-1/2), with their node counts. The
@@ -281,10 +281,10 @@ class Background:
         return 5.0 * np.log10(self.DL(z_cos, z_hel)) + 25.0
 
     # -- early universe -----------------------------------------------------------------
-    def _sound_speed(self, s) -> np.ndarray:
-        """c_s / c at s = (1+z)^(-1/2): 1 / sqrt(3 (1 + R)), R = 3 rho_b / (4 rho_gamma)."""
-        loading = (0.75 * self.omega_b / self.omega_gamma) * (s * s)
-        return 1.0 / np.sqrt(3.0 * (1.0 + loading))
+    @property
+    def _three_r0(self):
+        """3 R0, with R = R0 (1+z)^-1 = 3 rho_b / (4 rho_gamma) the baryon loading."""
+        return 2.25 * self.omega_b / self.omega_gamma
 
     def _panel_limits(self, *limits) -> np.ndarray:
         """Panel limits (floats or per-point columns) as a row, one row per point in a batch."""
@@ -303,9 +303,9 @@ class Background:
         panels = _SOUND_RULE.integrate(self, starts, ends) * self.hubble_distance
         rs_star = panels[..., 0:1]
         return {
-            "z_star": self._panel_limits(z_star),
+            "z_star": z_star,
             "s_star": s_star,
-            "z_drag": self._panel_limits(z_drag),
+            "z_drag": z_drag,
             "rs_star": rs_star,
             "r_drag": rs_star + panels[..., 1:2],
         }
@@ -322,7 +322,7 @@ class Background:
     def early(self, name: str):
         """An early-universe scale as a float (one point) or a (P, 1) column (a batch)."""
         value = self._dm_star if name == "DM_star" else self._early[name]
-        return value if self.batched else float(value[0])
+        return value if self.batched else float(np.reshape(value, -1)[0])
 
     @property
     def z_star(self) -> float:
