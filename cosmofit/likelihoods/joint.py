@@ -123,21 +123,32 @@ class JointLikelihood:
         finite is evaluated again on its own, for the reason.
         """
         full = [self.model.complete(params, check_bounds=False) for params in points]
-        reasons = [self._out_of_bounds(p) for p in full]
-        inside = [k for k, reason in enumerate(reasons) if reason is None]
+        if not full:
+            return []
+        columns = {name: np.array([p[name] for p in full]) for name in self.model.param_names}
+        inside = np.ones(len(full), dtype=bool)
+        for spec in self.model.params:  # the bounds of every point at once
+            low, high = spec.bounds
+            values = columns[spec.name]
+            inside &= np.isfinite(values) & (values >= low) & (values <= high)
         out: list[Evaluation] = [
-            self._infinite(reason) if reason is not None else None for reason in reasons
+            None if ok else self._infinite(self._out_of_bounds(p))
+            for ok, p in zip(inside.tolist(), full, strict=True)
         ]
-        if not inside:
+        rows = np.flatnonzero(inside)
+        if rows.size == 0:
             return out
-        columns = {name: np.array([full[k][name] for k in inside]) for name in full[0]}
-        bg = Background(self.model, columns)
+        bg = Background(self.model, {name: v[rows] for name, v in columns.items()})
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             if self._plans is not None:
                 bg.prepare(self._plans)
-            chi2 = {c.name: c.chi2_points(bg) for c in self.components}
-        for row, k in enumerate(inside):
-            by_dataset = {name: float(values[row]) for name, values in chi2.items()}
+            chi2 = {
+                c.name: np.broadcast_to(c.chi2_points(bg), rows.shape).tolist()
+                for c in self.components
+            }
+        names = list(chi2)
+        for row, k in enumerate(rows.tolist()):
+            by_dataset = {name: chi2[name][row] for name in names}
             total = math.fsum(by_dataset.values())
             out[k] = (
                 Evaluation(total, by_dataset) if math.isfinite(total) else self.evaluate(full[k])

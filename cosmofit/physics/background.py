@@ -138,7 +138,8 @@ class GridPlan:
 
     def integrate(self, inv_e: np.ndarray) -> np.ndarray:
         """D_C / D_H at the planned redshifts from 1/E at the nodes (leading axes kept)."""
-        inv_e = inv_e[..., : self.n_quadrature]
+        if inv_e.shape[-1] != self.n_quadrature:  # a plan with rates: keep the fast path
+            inv_e = np.ascontiguousarray(inv_e[..., : self.n_quadrature])
         lead = inv_e.shape[:-1]
         if self._running is not None:
             return (inv_e @ self._running).reshape(lead + self.shape)
@@ -197,7 +198,8 @@ class Background:
         """Evaluate 1/E on the nodes of every plan of ``group`` at once, for later use."""
         inv_e = 1.0 / np.sqrt(self._e2(group.node_z))
         for plan, start, end in zip(group.plans, group.bounds[:-1], group.bounds[1:], strict=True):
-            self._inv_e[id(plan)] = inv_e[..., start:end]
+            # contiguous: a strided slice would keep matmul off its fast BLAS path
+            self._inv_e[id(plan)] = np.ascontiguousarray(inv_e[..., start:end])
 
     @property
     def size(self) -> int:
