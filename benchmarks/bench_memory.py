@@ -4,7 +4,8 @@ Run: python benchmarks/bench_memory.py [--baseline-src DIR]
 
 Each configuration loads in a fresh process: the resident set size (VmRSS)
 is read after the imports, and again after ``load_likelihood`` once the
-loader's dataset cache is cleared (what stays is what the likelihood keeps).
+loader's dataset cache is cleared (what stays is what the likelihood keeps);
+freed heap is returned to the OS (glibc ``malloc_trim``) before each reading.
 The arrays the likelihood object holds are summed too. The compressed
 supernova form keeps no 1590x1590 matrix; ``exact=True`` keeps the dense
 Cholesky factor (20 MB). ``--baseline-src DIR`` measures an earlier source tree.
@@ -31,6 +32,11 @@ import cosmofit
 from cosmofit.data.loader import clear_cache
 
 def rss_mb():
+    try:  # hand freed heap back to the OS first, so RSS counts live memory only
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024.0
