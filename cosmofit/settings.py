@@ -54,6 +54,7 @@ class FitSettings(BaseModel):
     datasets: list[str] = Field(default_factory=lambda: ["cmb", "bao", "sn"])
     overrides: dict[str, float] = Field(default_factory=dict)
     cov_scale: CovScale = 1.0
+    exact: bool = False  # dense supernova chi^2 (the reference form) instead of the compressed one
     use_store: bool = True
     store: str | None = None
     optimize: list[str] | None = None  # fit these for this run only
@@ -77,6 +78,7 @@ class OptimizeSettings(BaseModel):
     dry_run: bool = False
     save: bool = True
     cov_scale: CovScale = 1.0
+    exact: bool = False  # dense supernova chi^2 (the reference form) instead of the compressed one
     method: str = "L-BFGS-B"
     starts: int = Field(default=1, ge=1)
     seed: int = 0
@@ -88,7 +90,10 @@ class OptimizeSettings(BaseModel):
 
     def for_record(self) -> dict:
         """The settings that define the computation (not where results go)."""
-        return self.model_dump(exclude={"store", "dry_run", "save", "scheduler", "workers"})
+        # ``exact`` is left out: both forms give the same chi^2 to 1e-6.
+        return self.model_dump(
+            exclude={"store", "dry_run", "save", "scheduler", "workers", "exact"}
+        )
 
 
 def make_settings(cls: type[BaseModel], **values):

@@ -13,6 +13,13 @@ SetOpt = Annotated[
         "--set", "-s", help="Set a parameter's start or fixed value, NAME=VALUE (repeatable)."
     ),
 ]
+ExactOpt = Annotated[
+    bool,
+    typer.Option(
+        "--exact",
+        help="Dense supernova chi2 (the reference form; same value to 1e-6, ~20x slower).",
+    ),
+]
 CovScaleOpt = Annotated[
     float | None,
     typer.Option(

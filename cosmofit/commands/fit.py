@@ -9,6 +9,7 @@ import typer
 from cosmofit.commands._options import (
     CovScaleOpt,
     DatasetsArg,
+    ExactOpt,
     ModelOrAllOpt,
     SetOpt,
     StoreOpt,
@@ -46,6 +47,7 @@ def fit(
     model: ModelOrAllOpt = None,
     set_: SetOpt = None,
     cov_scale: CovScaleOpt = None,
+    exact: ExactOpt = False,
     optimize: Annotated[
         str | None, typer.Option("--optimize", help="Fit these parameters for this run, P1,P2.")
     ] = None,
@@ -81,7 +83,11 @@ def fit(
     )
     to_fit = split_names(optimize) if optimize is not None else None
     results = [
-        evaluate_fit(fit_settings(effective, m, optimize=to_fit, save=save))
+        evaluate_fit(
+            fit_settings(effective, m, optimize=to_fit, save=save).model_copy(
+                update={"exact": exact}
+            )
+        )
         for m in models_to_run(effective)
     ]
     emit_results(results, effective, json_output=json_output, render=render_fit)

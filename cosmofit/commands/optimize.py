@@ -10,6 +10,7 @@ from cosmofit.commands._compute import SchedulerOpt, WorkersOpt
 from cosmofit.commands._options import (
     CovScaleOpt,
     DatasetsArg,
+    ExactOpt,
     ModelOrAllOpt,
     SetOpt,
     StoreOpt,
@@ -65,6 +66,7 @@ def optimize(
         typer.Option("--dry-run/--no-dry-run", help="Compute everything, write nothing."),
     ] = None,
     cov_scale: CovScaleOpt = None,
+    exact: ExactOpt = False,
     method: Annotated[
         str | None,
         typer.Option(
@@ -114,7 +116,10 @@ def optimize(
             "compute": {"scheduler": scheduler, "workers": workers},
         }
     )
-    all_settings = [optimize_settings(effective, m) for m in models_to_run(effective)]
+    all_settings = [
+        optimize_settings(effective, m).model_copy(update={"exact": exact})
+        for m in models_to_run(effective)
+    ]
     results = []
     for settings in all_settings:
         with _progress(settings, quiet=json_output) as on_start_done:

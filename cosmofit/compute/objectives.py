@@ -60,6 +60,7 @@ class CosmologySource:
     datasets: tuple[str, ...]
     model: str
     cov_scale: float = 1.0
+    exact: bool = False  # dense supernova chi^2 (the reference form)
 
     @property
     def label(self) -> str:
@@ -73,7 +74,9 @@ class CosmologySource:
     def build(self) -> Objective:
         from cosmofit.likelihoods.joint import load_likelihood
 
-        return load_likelihood(list(self.datasets), self.model, cov_scale=self.cov_scale)
+        return load_likelihood(
+            list(self.datasets), self.model, cov_scale=self.cov_scale, exact=self.exact
+        )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ must not be able to change the data another one sees.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,27 @@ def check_symmetric(source: str, cov: np.ndarray) -> None:
         )
 
 
+_FACTORS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
+
+
+def cholesky_lower(cov: np.ndarray) -> np.ndarray:
+    """The Cholesky factor L of ``cov`` (C = L L^T), computed once per read-only array.
+
+    Validating a dataset and building its likelihood both need L; for a loaded
+    (read-only) covariance the factor is remembered as long as the array lives.
+    Raises ``numpy.linalg.LinAlgError`` if ``cov`` is not positive definite.
+    """
+    if cov.flags.writeable:  # it could change after this call: nothing to remember
+        return np.linalg.cholesky(cov)
+    key = id(cov)
+    entry = _FACTORS.get(key)
+    if entry is not None and entry[0]() is cov:
+        return entry[1]
+    lower = np.linalg.cholesky(cov)
+    _FACTORS[key] = (weakref.ref(cov, lambda _, key=key: _FACTORS.pop(key, None)), lower)
+    return lower
+
+
 def check_covariance(source: str, cov: np.ndarray, size: int) -> None:
     """Raise DataError unless ``cov`` is a finite, symmetric, positive definite size x size."""
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
@@ -84,7 +106,7 @@ def check_covariance(source: str, cov: np.ndarray, size: int) -> None:
         )
     check_symmetric(source, cov)
     try:
-        np.linalg.cholesky(cov)
+        cholesky_lower(cov)
     except np.linalg.LinAlgError:
         raise DataError(
             f"{source}: covariance is not positive definite; re-export it from the release"

@@ -77,7 +77,9 @@ def evaluate_fit(settings: FitSettings) -> FitResult:
         params[name] = value
         sources[name] = SOURCE_OVERRIDE
     params = model.complete(params)
-    likelihood = load_likelihood(settings.datasets, model, cov_scale=settings.cov_scale)
+    likelihood = load_likelihood(
+        settings.datasets, model, cov_scale=settings.cov_scale, exact=settings.exact
+    )
     evaluation = likelihood.evaluate(params)
     if not evaluation.physical:
         raise PhysicsError(f"cannot evaluate {model.name}: {evaluation.reason}")
@@ -118,6 +120,7 @@ def _fit_with_optimization(settings: FitSettings) -> FitResult:
             freeze=settings.freeze,
             overrides=settings.overrides,
             cov_scale=settings.cov_scale,
+            exact=settings.exact,
             use_store=settings.use_store,
             dry_run=not settings.save,
             store=settings.store,

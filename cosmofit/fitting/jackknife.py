@@ -33,7 +33,7 @@ from cosmofit.compute.tasks import TaskResult
 from cosmofit.errors import OptimizationError, UsageError
 from cosmofit.fitting.optimizer import ScaledSpace
 from cosmofit.likelihoods.base import Likelihood
-from cosmofit.likelihoods.gaussian import GaussianCovariance, batch_chi2
+from cosmofit.likelihoods.gaussian import GaussianCovariance
 from cosmofit.models.params import ParamSpec
 from cosmofit.physics.background import Background
 
@@ -60,14 +60,12 @@ class MarginalLikelihood(Likelihood):
     def n_data(self) -> int:
         return int(self.keep.size)
 
-    def _residual(self, bg: Background) -> np.ndarray:
-        return self.values - self.parent.theory(bg)[self.keep]
+    @property
+    def plans(self):
+        return self.parent.plans
 
-    def chi2(self, bg: Background) -> float:
-        return self.covariance.chi2(self._residual(bg))
-
-    def chi2_batch(self, backgrounds: Sequence[Background | None]) -> np.ndarray:
-        return batch_chi2(self.covariance, backgrounds, self._residual)
+    def chi2_points(self, bg: Background) -> np.ndarray:
+        return self.covariance.chi2_rows(self.values - self.parent.theory(bg)[..., self.keep])
 
 
 @dataclass(frozen=True)

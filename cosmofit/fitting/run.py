@@ -120,7 +120,8 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         sources[name] = "override"
     start = model.complete(start)  # bounds of every start value, before any work
 
-    likelihood = load_likelihood([s.name for s in specs], model, cov_scale=settings.cov_scale)
+    names = [s.name for s in specs]
+    likelihood = load_likelihood(names, model, cov_scale=settings.cov_scale, exact=settings.exact)
     first = likelihood.evaluate(start)
     if not first.physical:
         raise PhysicsError(f"the start point of {model.name} is unusable: {first.reason}")
@@ -138,7 +139,7 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
     )
     try:
         with engine_starts(
-            CosmologySource(tuple(s.name for s in specs), model.name, settings.cov_scale),
+            CosmologySource(tuple(names), model.name, settings.cov_scale, settings.exact),
             optimizer,
             ComputeOptions(scheduler=settings.scheduler, workers=settings.workers),
         ) as map_starts:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
 from cosmofit.errors import DataError
 from cosmofit.likelihoods.base import Likelihood, register_likelihood
-from cosmofit.likelihoods.gaussian import GaussianCovariance, batch_chi2
+from cosmofit.likelihoods.gaussian import GaussianCovariance
 from cosmofit.physics.background import Background, GridPlan
-from cosmofit.physics.constants import C_KM_S
 
 BAO_KINDS = ("DV_over_rs", "DM_over_rs", "DH_over_rs", "rs_over_DV")
 
@@ -43,9 +41,16 @@ class BAOLikelihood(Likelihood):
         unknown = sorted(set(kinds) - set(BAO_KINDS))
         if unknown:
             raise DataError(f"{name}: unknown BAO kind {unknown[0]!r}; use one of {BAO_KINDS}")
-        self._masks = {kind: kinds == kind for kind in BAO_KINDS if np.any(kinds == kind)}
-        self._plan = GridPlan.for_redshifts(self.z)
+        # theory = [D_V, D_M, D_H] / r_d taken at these positions, inverted for r_d/D_V rows
+        distance = {"DV_over_rs": 0, "DM_over_rs": 1, "DH_over_rs": 2, "rs_over_DV": 0}
+        self._take = np.array([distance[k] * kinds.size + i for i, k in enumerate(kinds)])
+        self._invert = np.flatnonzero(kinds == "rs_over_DV")
+        self._plan = GridPlan.for_redshifts(self.z, rates=True)
         self.covariance = GaussianCovariance(data.cov, source=name, cov_scale=cov_scale)
+
+    @property
+    def plans(self) -> tuple[GridPlan, ...]:
+        return (self._plan,)
 
     @property
     def n_data(self) -> int:
@@ -56,27 +61,18 @@ class BAOLikelihood(Likelihood):
         return None if self.rd_rescale == 1.0 else f"rd_rescale={self.rd_rescale!r}"
 
     def theory(self, bg: Background) -> np.ndarray:
-        dm = bg.comoving_distance_planned(self._plan)
-        dh = C_KM_S / bg.H(self.z)
+        """The observables in data order, with a leading axis of points for a batch."""
+        dc, dh = bg.distances_and_rates(self._plan)
+        dm = bg.transverse_distance(dc)
         dv = np.cbrt(self.z * dm * dm * dh)
         rd = bg.r_drag * self.rd_rescale
-        by_kind = {
-            "DM_over_rs": dm / rd,
-            "DH_over_rs": dh / rd,
-            "DV_over_rs": dv / rd,
-            "rs_over_DV": rd / dv,
-        }
-        out = np.empty_like(self.values)
-        for kind, mask in self._masks.items():
-            out[mask] = by_kind[kind][mask]
-        return out
+        theory = (np.concatenate([dv, dm, dh], axis=-1) / rd)[..., self._take]
+        if self._invert.size:
+            theory[..., self._invert] = 1.0 / theory[..., self._invert]
+        return theory
 
-    def chi2(self, bg: Background) -> float:
-        return self.covariance.chi2(self.values - self.theory(bg))
-
-    def chi2_batch(self, backgrounds: Sequence[Background | None]) -> np.ndarray:
-        """chi^2 at several points: residual columns whitened by one block solve."""
-        return batch_chi2(self.covariance, backgrounds, lambda bg: self.values - self.theory(bg))
+    def chi2_points(self, bg: Background) -> np.ndarray:
+        return self.covariance.chi2_rows(self.values - self.theory(bg))
 
     def derived(self, bg: Background) -> dict[str, float]:
         return {"h_rdrag": bg.h * bg.r_drag}

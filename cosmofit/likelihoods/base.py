@@ -2,7 +2,9 @@
 
 A likelihood maps one :class:`~cosmofit.physics.background.Background` onto
 its data; it never builds a cosmology itself, so one background serves every
-dataset of a joint fit. Adding a kind is one module that subclasses
+dataset of a joint fit. Its one kernel, :meth:`Likelihood.chi2_points`,
+broadcasts over the background's parameter points: a single point and a
+batch of points run the same code. Adding a kind is one module that subclasses
 :class:`Likelihood` and registers it with :func:`register_likelihood`.
 """
 
@@ -16,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from cosmofit.physics.background import Background
+from cosmofit.physics.background import Background, GridPlan
 
 LIKELIHOOD_KINDS: dict[str, type[Likelihood]] = {}
 
@@ -44,6 +46,9 @@ class Likelihood(ABC):
     """chi^2 of one dataset given a background."""
 
     kind: str = ""
+    #: True for kinds with a compressed default form; they accept ``exact=True``
+    #: to evaluate the dense reference form instead.
+    compressed: bool = False
     #: Names the keyword options a dataset spec may pass to this kind (see DatasetSpec.options).
     options: tuple[str, ...] = ()
     #: How this likelihood turns a model into its observables, when that is a choice the
@@ -61,14 +66,20 @@ class Likelihood(ABC):
     def n_data(self) -> int: ...
 
     @abstractmethod
-    def chi2(self, bg: Background) -> float: ...
+    def chi2_points(self, bg: Background) -> np.ndarray:
+        """chi^2 at every point of ``bg``: shape (P,) for a batch, 0-d for one point."""
+
+    @property
+    def plans(self) -> tuple[GridPlan, ...]:
+        """The distance plans this likelihood evaluates (a joint likelihood evaluates E
+        on all of them in one call)."""
+        return ()
+
+    def chi2(self, bg: Background) -> float:
+        return float(self.chi2_points(bg))
 
     def chi2_batch(self, backgrounds: Sequence[Background | None]) -> np.ndarray:
-        """chi^2 at several points (+inf where a point has no background).
-
-        This default calls :meth:`chi2` point by point; the Gaussian kinds override
-        it to whiten all residuals with one block solve.
-        """
+        """chi^2 at several single-point backgrounds (+inf where a point has none)."""
         return np.array([math.inf if bg is None else self.chi2(bg) for bg in backgrounds])
 
     def derived(self, bg: Background) -> dict[str, float]:

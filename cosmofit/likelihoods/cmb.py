@@ -8,13 +8,11 @@ definitions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from cosmofit.errors import PhysicsError
 from cosmofit.likelihoods.base import Likelihood, register_likelihood
-from cosmofit.likelihoods.gaussian import GaussianCovariance, batch_chi2
+from cosmofit.likelihoods.gaussian import GaussianCovariance
 from cosmofit.physics.background import Background
 from cosmofit.physics.distance_priors import CONVENTION, DistancePriorTheory, distance_priors
 
@@ -38,28 +36,21 @@ class CMBPriorLikelihood(Likelihood):
         return self.values.size
 
     def theory(self, bg: Background) -> np.ndarray:
+        """(R, l_A, omega_b), with a leading axis of points for a batch."""
         predicted = prior_theory(bg)
-        return np.array([predicted.R, predicted.l_A, bg.omega_b])
+        R, l_A = predicted.R, predicted.l_A
+        if bg.batched:  # (P, 1) columns side by side
+            return np.hstack([R, l_A, np.broadcast_to(bg.omega_b, R.shape)])
+        return np.array([R, l_A, bg.omega_b])
 
-    def _theory_or_none(self, bg: Background | None) -> np.ndarray | None:
-        """The prediction, or None where the recipe finds the point unphysical."""
-        if bg is None:
-            return None
+    def chi2_points(self, bg: Background) -> np.ndarray:
+        """chi^2 per point; +inf (one point) or NaN (in a batch) where the recipe finds it
+        unphysical."""
         try:
-            return self.theory(bg)
-        except PhysicsError:
-            return None
-
-    def chi2(self, bg: Background) -> float:
-        predicted = self._theory_or_none(bg)
-        if predicted is None:
-            return float("inf")
-        return self.covariance.chi2(self.values - predicted)
-
-    def chi2_batch(self, backgrounds: Sequence[Background | None]) -> np.ndarray:
-        """chi^2 at several points: residual columns whitened by one block solve."""
-        theories = [self._theory_or_none(bg) for bg in backgrounds]
-        return batch_chi2(self.covariance, theories, lambda theory: self.values - theory)
+            theory = self.theory(bg)
+        except PhysicsError:  # only raised for a single point; a batch gets NaN rows
+            return np.array(np.inf)
+        return self.covariance.chi2_rows(self.values - theory)  # NaN: unphysical in a batch
 
     def derived(self, bg: Background) -> dict[str, float]:
         predicted = prior_theory(bg)

@@ -3,17 +3,28 @@
 The covariance is Cholesky-factored when the dataset loads (C = L L^T); each
 call then costs one triangular solve, w = L^-1 r, and chi^2 = |w|^2. A
 covariance scale s (``cov_scale``) multiplies C, so chi^2 -> chi^2 / s.
+Small covariances (CMB priors, BAO) also keep L^-1 itself, so residuals of
+many parameter points are whitened by one small matrix product.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
-
 import numpy as np
+from scipy.linalg import solve_triangular
 from scipy.linalg.blas import dtrsm, dtrsv
 
+from cosmofit.data.records import cholesky_lower
 from cosmofit.errors import DataError, UsageError
+
+#: Up to this size the inverse factor L^-1 is kept (a product beats a solve).
+EXPLICIT_INVERSE_MAX = 64
+
+
+def sum_of_squares(rows: np.ndarray) -> np.ndarray:
+    """|r|^2 of every row (the last axis); a 1-D input gives a 0-d array."""
+    if rows.ndim == 1:
+        return np.dot(rows, rows)  # the fastest form for one point
+    return np.einsum("...i,...i->...", rows, rows)
 
 
 class GaussianCovariance:
@@ -28,10 +39,10 @@ class GaussianCovariance:
         if not np.all(np.isfinite(cov)):
             raise DataError(f"{source}: covariance contains NaN or infinite entries")
         scale = float(np.max(np.abs(cov))) or 1.0
-        if not np.allclose(cov, cov.T, rtol=0.0, atol=1e-10 * scale):
+        if float(np.max(np.abs(cov - cov.T))) > 1e-10 * scale:
             raise DataError(f"{source}: covariance is not symmetric; re-export it from the release")
         try:
-            lower = np.linalg.cholesky(cov)
+            lower = cholesky_lower(cov)
         except np.linalg.LinAlgError:
             raise DataError(
                 f"{source}: covariance is not positive definite; check the file and row selection"
@@ -40,10 +51,27 @@ class GaussianCovariance:
         self.size = cov.shape[0]
         self.cov_scale = float(cov_scale)
         self._lower = np.asfortranarray(lower)
+        self._inverse_t = (  # (L^-1)^T, so that rows whiten as r @ (L^-1)^T
+            np.ascontiguousarray(solve_triangular(lower, np.eye(self.size), lower=True).T)
+            if self.size <= EXPLICIT_INVERSE_MAX
+            else None
+        )
 
     def whiten(self, residual: np.ndarray) -> np.ndarray:
         """L^-1 r for the unscaled covariance (one triangular solve)."""
         return dtrsv(self._lower, residual, lower=1)
+
+    def whiten_rows(self, residuals: np.ndarray) -> np.ndarray:
+        """L^-1 r for every row r of ``residuals`` (shape (..., n), one row per point)."""
+        if self._inverse_t is not None:
+            return residuals @ self._inverse_t
+        if residuals.ndim == 1:
+            return self.whiten(residuals)
+        return self.whiten_block(residuals.reshape(-1, self.size).T).T.reshape(residuals.shape)
+
+    def chi2_rows(self, residuals: np.ndarray) -> np.ndarray:
+        """chi^2 of every row of ``residuals`` (..., n); a 1-D residual gives a 0-d array."""
+        return sum_of_squares(self.whiten_rows(residuals)) / self.cov_scale
 
     def chi2(self, residual: np.ndarray) -> float:
         w = self.whiten(residual)
@@ -63,31 +91,3 @@ class GaussianCovariance:
         """chi^2 of every column of ``residuals`` (n x K)."""
         w = self.whiten_block(residuals)
         return np.einsum("ij,ij->j", w, w) / self.cov_scale
-
-
-def residual_block(
-    size: int, backgrounds: Sequence[Any | None], residual_of: Callable[[Any], np.ndarray]
-) -> tuple[np.ndarray, list[int]]:
-    """Residuals of the points that have a background, as the columns of one (size x K) block.
-
-    Returns the block (Fortran order, ready for :meth:`GaussianCovariance.whiten_block`)
-    and the indices of the points it holds; points without a background are left out.
-    """
-    present = [k for k, bg in enumerate(backgrounds) if bg is not None]
-    block = np.empty((size, len(present)), order="F")
-    for column, k in enumerate(present):
-        block[:, column] = residual_of(backgrounds[k])
-    return block, present
-
-
-def batch_chi2(
-    covariance: GaussianCovariance,
-    backgrounds: Sequence[Any | None],
-    residual_of: Callable[[Any], np.ndarray],
-) -> np.ndarray:
-    """chi^2 at every point (+inf where there is no background), with one block solve."""
-    out = np.full(len(backgrounds), np.inf)
-    block, present = residual_block(covariance.size, backgrounds, residual_of)
-    if present:
-        out[present] = covariance.chi2_block(block)
-    return out

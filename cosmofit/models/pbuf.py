@@ -10,7 +10,6 @@ and the slope n_eps, so background data barely constrain them. With
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from cosmofit.models.params import COMMON_PARAMS, ParamSpec
@@ -48,18 +47,17 @@ def pbuf_e2(z, p: Mapping[str, float], omega_r: float):
     a = 1.0 + z
     a2 = a * a  # products, not powers, as in lcdm (the k_sat=1, eps0=0 limit stays exact)
     k_sat = p["k_sat"]
-    amplitude = p["alpha"] * p["eps0"] / math.sqrt(p["Rmax"])
-    g = 1.0 / (1.0 + a / _Z_TRANSITION)
+    amplitude = p["alpha"] * p["eps0"] / p["Rmax"] ** 0.5
+    # radiation rescaling 1 + (k_sat - 1) g, g = 1 / (1 + a / 1000) = 1000 / (1000 + a)
+    rescale = (k_sat - 1.0) * _Z_TRANSITION
     g0 = 1.0 / (1.0 + 1.0 / _Z_TRANSITION)
-    q = z / (1.0 + _Z_TRANSITION * k_sat)
+    q = z * (1.0 / (1.0 + _Z_TRANSITION * k_sat))
     q2 = q * q
-    saturation = 1.0 / (1.0 + q2 * q2)
-    slope = p["n_eps"]
-    omega_sigma = amplitude * (a**slope if slope != 0.0 else 1.0) * saturation
+    omega_sigma = amplitude * a ** p["n_eps"] / (1.0 + q2 * q2)  # a**0 == 1 exactly
     omega_lambda = 1.0 - p["Om0"] - omega_r * (1.0 + (k_sat - 1.0) * g0) - amplitude
     return (
         p["Om0"] * (a2 * a)
-        + omega_r * (a2 * a2) * (1.0 + (k_sat - 1.0) * g)
+        + omega_r * (a2 * a2) * (1.0 + rescale / (_Z_TRANSITION + a))
         + omega_sigma
         + omega_lambda
     )

@@ -18,7 +18,10 @@ from cosmofit.errors import ParameterError, UsageError
 from cosmofit.models.params import ParamSpec
 
 #: ``E2(z, p, omega_r) -> E(z)^2`` with ``z`` an array, ``p`` the full parameter
-#: mapping and ``Or`` the radiation density today (Omega_r, not omega_r).
+#: mapping and ``Or`` the radiation density today (Omega_r, not omega_r). It must
+#: broadcast: for a batch of points every value of ``p`` (and ``Or``) is a (P, 1)
+#: column and the result is (P, len(z)), so use numpy operations, not ``math``
+#: functions or ``if`` on parameter values.
 E2Function = Callable[[Any, Mapping[str, float], float], Any]
 
 MODELS: dict[str, Model] = {}

@@ -15,7 +15,8 @@ def wcdm_e2(z, p: Mapping[str, float], omega_r: float):
     a = 1.0 + z
     a2 = a * a
     om = p["Om0"]
-    return om * (a2 * a) + omega_r * (a2 * a2) + (1.0 - om - omega_r) * a ** (3.0 * (1.0 + p["w"]))
+    de = (1.0 - om - omega_r) * a ** (3.0 * (1.0 + p["w"]))
+    return om * (a2 * a) + omega_r * (a2 * a2) + de
 
 
 WCDM = register_model(

@@ -1,24 +1,26 @@
-"""Distances of a flat cosmology from one integration grid per parameter point.
+"""Distances of a background cosmology, computed only where the likelihoods need them.
 
-Every distance comes from two cumulative integrals on a fixed grid uniform in
-x = ln(1+z), evaluated once per parameter point with a fourth-order rule:
+Nothing is tabulated when a :class:`Background` is built. Each quantity is a
+Gauss-Legendre sum over E(z)^-1 at nodes chosen for it:
 
-* the comoving distance  D_C(z) = (c/H0) * int_0^x (1+z)/E dx, and
-* the sound horizon      r_s(z) = (c/H0) * int_x^inf (c_s/c) (1+z)/E dx.
+* late-time comoving distances D_C(z) = (c/H0) int_0^x (1+z)/E dx, x = ln(1+z),
+  come from a :class:`GridPlan`: short segments ending at the requested
+  redshifts (so z = 0.001 is as accurate as z = 2), summed cumulatively;
+* the early-universe scales r_s(z*), r_d and D_M(z*) are integrals over
+  s = (1+z)^(-1/2). In that variable the radiation era is regular
+  (ds / (s^3 E) -> ds / sqrt(Omega_r)), so the sound horizon, an integral to
+  z = infinity, is a proper integral from s = 0 with no tail to approximate.
 
-Values between nodes come from cubic Hermite interpolation, which uses the
-integrand itself as the exact slope; both steps are accurate far beyond the
-1e-7 the likelihoods need. Interpolation weights depend only on the query
-redshifts, never on the cosmology, so likelihoods precompute them once
-(:class:`GridPlan`) and each call is a handful of vector operations.
+Every kernel broadcasts over a leading axis of parameter points: with float
+parameters a Background is one point; with (P, 1) arrays it is P points and
+every array result gains a leading axis of length P (the same code, batched).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 
@@ -27,155 +29,235 @@ from cosmofit.models.registry import Model, get_model
 from cosmofit.physics.constants import C_KM_S, omega_gamma_h2, omega_radiation_h2
 from cosmofit.physics.early import z_drag_eisenstein_hu, z_star_hu_sugiyama
 
-#: Grid step in ln(1+z) and its upper end (z = 1e8, deep in radiation domination).
-GRID_STEP = 0.01
-GRID_X_MAX = math.log1p(1e8)
-_N_NODES = int(math.ceil(GRID_X_MAX / GRID_STEP)) + 1
-GRID_X = np.arange(_N_NODES) * GRID_STEP
-GRID_Z = np.expm1(GRID_X)
-GRID_A = 1.0 + GRID_Z  # 1 + z at the nodes
-GRID_Z_MAX = float(GRID_Z[-1])
+#: Largest redshift a distance can be requested at (deep in radiation domination).
+GRID_Z_MAX = 1e8
+#: Late-time segments: at most this long in ln(1+z), with this many Gauss-Legendre nodes.
+SEGMENT_MAX = 0.1
+SEGMENT_NODES = 4
 
 
-def cumulative_integral(f: np.ndarray, step: float) -> np.ndarray:
-    """Running integral of samples ``f`` on a uniform grid, fourth-order accurate.
+@cache
+def _unit_rule(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on [0, 1]."""
+    t, w = np.polynomial.legendre.leggauss(n)
+    return 0.5 * (t + 1.0), 0.5 * w
 
-    Interior intervals use the four-point rule
-    h/24 (-f[i-1] + 13 f[i] + 13 f[i+1] - f[i+2]); the first and last intervals
-    use the one-sided four-point rules of the same order.
+
+_SEGMENT_T, _SEGMENT_W = _unit_rule(SEGMENT_NODES)
+
+
+class PanelRule:
+    """Gauss-Legendre nodes of consecutive panels, concatenated once at import.
+
+    :meth:`integrate` places the nodes between per-point panel limits and sums
+    each panel with one small product, so the panel limits may vary per point.
     """
-    pieces = np.empty(f.size - 1)
-    pieces[1:-1] = 13.0 * (f[1:-2] + f[2:-1]) - (f[:-3] + f[3:])
-    pieces[0] = 9.0 * f[0] + 19.0 * f[1] - 5.0 * f[2] + f[3]
-    pieces[-1] = f[-4] - 5.0 * f[-3] + 19.0 * f[-2] + 9.0 * f[-1]
-    out = np.empty(f.size)
-    out[0] = 0.0
-    np.cumsum(pieces, out=out[1:])
-    out[1:] *= step / 24.0
-    return out
+
+    def __init__(self, sizes: tuple[int, ...], sound_panels: int = 0):
+        rules = [_unit_rule(n) for n in sizes]
+        self.t = np.concatenate([t for t, _ in rules])
+        self.w = 2.0 * np.concatenate([w for _, w in rules])  # the 2 of 2 ds / (s^3 E)
+        self.panel = np.repeat(np.arange(len(sizes)), sizes)
+        self.indicator = (self.panel[:, None] == np.arange(len(sizes))).astype(float)
+        #: the first ``sound_panels`` panels integrate the sound horizon (times c_s/c)
+        self.n_sound = int(sum(sizes[:sound_panels]))
+
+    def integrate(self, bg: Background, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """int 2 ds / (s^3 E) over each panel (c_s/c included on sound panels), units c/H0."""
+        width = ends - starts
+        s = starts[..., self.panel] + width[..., self.panel] * self.t
+        u = s * s
+        g = self.w / (u * s * np.sqrt(bg._e2(1.0 / u - 1.0)))
+        if self.n_sound:  # c_s / c = 1 / sqrt(3 (1 + R)), R = R0 u
+            g[..., : self.n_sound] /= np.sqrt(3.0 + bg._three_r0 * u[..., : self.n_sound])
+        return (g @ self.indicator) * width
 
 
-@dataclass(frozen=True)
+#: Early-universe panels in s = (1+z)^(-1/2), with their node counts. The
+#: sound horizons: [0, s*] and [s*, s_drag] (a z range of about 3%). D_M(z*):
+#: [s*, 1] cut at _DM_BREAKS, where the late-time expansion can vary fast (dark
+#: energy with w down to -3) and PBUF's radiation rescaling switches on (s ~ 0.03).
+_SOUND_RULE = PanelRule((16, 6), sound_panels=2)
+_DM_BREAKS = (0.1, 0.25, 0.5, 0.625, 0.75, 0.875, 1.0)
+_DM_STAR_RULE = PanelRule((10,) * len(_DM_BREAKS))
+_RS_RULE = PanelRule((64,), sound_panels=1)
+
+
 class GridPlan:
-    """Cubic-Hermite interpolation weights for fixed redshifts on the global grid.
+    """Quadrature nodes for comoving distances at fixed redshifts (built once per dataset).
 
-    Built once per dataset; applying it to node values and node slopes costs
-    four gathers and four products.
+    The interval [0, max ln(1+z)] is cut at every requested redshift and into
+    pieces no longer than :data:`SEGMENT_MAX`; each piece gets
+    :data:`SEGMENT_NODES` Gauss-Legendre nodes. A distance is then a weighted
+    sum of 1/E at the nodes followed by a running sum over the pieces.
     """
 
-    index: np.ndarray
-    w_value_left: np.ndarray
-    w_slope_left: np.ndarray
-    w_value_right: np.ndarray
-    w_slope_right: np.ndarray
+    #: Up to this many (node, redshift) pairs the running sum is one matrix product.
+    MATRIX_MAX = 100_000
 
-    @classmethod
-    def for_redshifts(cls, z) -> GridPlan:
+    def __init__(self, z, *, rates: bool = False):
         z = np.asarray(z, dtype=float)
         if np.any(~np.isfinite(z)) or np.any(z < 0) or np.any(z > GRID_Z_MAX):
             raise PhysicsError(
                 f"redshifts must be finite and within [0, {GRID_Z_MAX:.0e}]; got {z!r}"
             )
-        x = np.log1p(z)
-        index = np.minimum((x / GRID_STEP).astype(np.intp), _N_NODES - 2)
-        t = (x - GRID_X[index]) / GRID_STEP
-        t2, t3 = t * t, t * t * t
-        return cls(
-            index=index,
-            w_value_left=2.0 * t3 - 3.0 * t2 + 1.0,
-            w_slope_left=(t3 - 2.0 * t2 + t) * GRID_STEP,
-            w_value_right=-2.0 * t3 + 3.0 * t2,
-            w_slope_right=(t3 - t2) * GRID_STEP,
-        )
+        self.shape = z.shape
+        x_targets = np.log1p(z.ravel())
+        breaks = np.unique(np.concatenate([[0.0], x_targets]))
+        edges = [breaks[:1]]
+        for left, right in zip(breaks[:-1], breaks[1:], strict=True):
+            pieces = max(1, math.ceil((right - left) / SEGMENT_MAX))
+            edges.append(np.linspace(left, right, pieces + 1)[1:])
+        edges = np.concatenate(edges)
+        # A zero-length first piece makes the running sum start at exactly 0 (D_C(0) = 0).
+        left = np.concatenate([[0.0], edges[:-1]])
+        width = np.diff(edges, prepend=0.0)
+        x = left[:, None] + width[:, None] * _SEGMENT_T
+        self.n_segments = edges.size
+        nodes = np.expm1(x).ravel()
+        self.n_quadrature = nodes.size
+        #: E is evaluated at the quadrature nodes and, with ``rates``, at the redshifts too
+        self.node_z = np.concatenate([nodes, z.ravel()]) if rates else nodes
+        #: weights include dx -> (1+z) so that D_C/D_H = sum(weights / E)
+        self.weights = (width[:, None] * _SEGMENT_W * np.exp(x)).ravel()
+        self.index = np.searchsorted(edges, x_targets)
+        self.max_z = float(z.max()) if z.size else 0.0
+        self._running = None
+        if self.n_quadrature * self.index.size <= self.MATRIX_MAX:
+            segment = np.repeat(np.arange(self.n_segments), SEGMENT_NODES)
+            self._running = self.weights[:, None] * (segment[:, None] <= self.index[None, :])
 
-    def apply(self, values: np.ndarray, slopes: np.ndarray) -> np.ndarray:
-        i = self.index
-        return (
-            self.w_value_left * values[i]
-            + self.w_slope_left * slopes[i]
-            + self.w_value_right * values[i + 1]
-            + self.w_slope_right * slopes[i + 1]
-        )
+    @classmethod
+    def for_redshifts(cls, z, *, rates: bool = False) -> GridPlan:
+        """The plan for redshifts ``z``; ``rates`` also evaluates E(z) there (for D_H)."""
+        return cls(z, rates=rates)
+
+    @property
+    def n_nodes(self) -> int:
+        return self.node_z.size
+
+    def integrate(self, inv_e: np.ndarray) -> np.ndarray:
+        """D_C / D_H at the planned redshifts from 1/E at the nodes (leading axes kept)."""
+        if inv_e.shape[-1] != self.n_quadrature:  # a plan with rates: keep the fast path
+            inv_e = np.ascontiguousarray(inv_e[..., : self.n_quadrature])
+        lead = inv_e.shape[:-1]
+        if self._running is not None:
+            return (inv_e @ self._running).reshape(lead + self.shape)
+        pieces = (inv_e * self.weights).reshape(*lead, self.n_segments, SEGMENT_NODES).sum(-1)
+        return np.cumsum(pieces, axis=-1)[..., self.index].reshape(lead + self.shape)
+
+    def rates(self, inv_e: np.ndarray) -> np.ndarray:
+        """1/E at the planned redshifts (a plan built with ``rates=True``)."""
+        return inv_e[..., self.n_quadrature :].reshape(inv_e.shape[:-1] + self.shape)
 
 
-def hermite_at(z: float, values: np.ndarray, slopes: np.ndarray) -> float:
-    """One interpolated value at a scalar redshift, in plain floats.
+class PlanGroup:
+    """Several plans whose nodes are evaluated together (one E(z) call for all datasets)."""
 
-    The same cubic Hermite rule as :class:`GridPlan`, without array overhead:
-    the early-universe scales need three single values per parameter point.
-    """
-    if not 0.0 <= z <= GRID_Z_MAX:
-        raise PhysicsError(f"redshift {z!r} is outside [0, {GRID_Z_MAX:.0e}]")
-    x = math.log1p(z)
-    i = min(int(x / GRID_STEP), _N_NODES - 2)
-    t = (x - i * GRID_STEP) / GRID_STEP
-    t2 = t * t
-    t3 = t2 * t
-    return (
-        (2.0 * t3 - 3.0 * t2 + 1.0) * float(values[i])
-        + (t3 - 2.0 * t2 + t) * GRID_STEP * float(slopes[i])
-        + (-2.0 * t3 + 3.0 * t2) * float(values[i + 1])
-        + (t3 - t2) * GRID_STEP * float(slopes[i + 1])
-    )
+    def __init__(self, plans):
+        self.plans = tuple(plans)
+        self.node_z = np.concatenate([plan.node_z for plan in self.plans])
+        self.bounds = np.cumsum([0] + [plan.node_z.size for plan in self.plans])
+
+
+def _as_point_arrays(params: Mapping[str, float]) -> tuple[dict, bool]:
+    """Parameters as given (floats: one point) or as (P, 1) columns (a batch)."""
+    batched = any(isinstance(v, np.ndarray) and v.ndim for v in params.values())
+    if not batched:
+        return dict(params), False
+    return {k: np.asarray(v, dtype=float).reshape(-1, 1) for k, v in params.items()}, True
 
 
 class Background:
-    """Expansion history and distances of one model at one parameter point.
+    """Expansion history and distances of one model at one or several parameter points.
 
     Distances are in Mpc, H in km/s/Mpc. Build it with
     :func:`cosmofit.background`, which fills defaults and checks bounds; this
-    constructor trusts its ``params`` (a complete, validated mapping) so that
-    likelihood calls stay cheap.
+    constructor trusts its ``params`` (a complete, validated mapping of floats,
+    or of equal-length 1-D arrays for a batch of points) so that likelihood
+    calls stay cheap. The expansion rate is checked (E^2 > 0) wherever it is
+    evaluated: a single point raises :class:`~cosmofit.errors.PhysicsError`,
+    a batch marks that point's results NaN.
     """
 
     def __init__(self, model: Model, params: Mapping[str, float]):
         self.model = model
-        self.params = dict(params)
-        self.H0 = self.params["H0"]
+        self.params, self.batched = _as_point_arrays(params)
+        p = self.params
+        self.H0 = p["H0"]
         self.h = self.H0 / 100.0
-        self.omega_gamma = omega_gamma_h2(self.params["Tcmb"])
-        self.omega_r = omega_radiation_h2(self.params["Tcmb"], self.params["Neff"])
+        self.omega_gamma = omega_gamma_h2(p["Tcmb"])
+        self.omega_r = omega_radiation_h2(p["Tcmb"], p["Neff"])
         self.Or = self.omega_r / self.h**2
-        self.omega_b = self.params["Obh2"]
-        self.omega_m = self.params["Om0"] * self.h**2
+        self.omega_b = p["Obh2"]
+        self.omega_m = p["Om0"] * self.h**2
         self.hubble_distance = C_KM_S / self.H0
-        e2 = model.e2(GRID_Z, self.params, self.Or)
-        bad = ~(e2 > 0.0)  # catches NaN too
-        if bad.any():
-            z_bad = float(GRID_Z[np.argmax(bad)])
-            raise PhysicsError(
-                f"{model.name} is unphysical at this point: E(z)^2 <= 0 or NaN at z = {z_bad:.4g}"
-            )
-        self._inv_e_grid = 1.0 / np.sqrt(e2)
+        self._inv_e: dict[int, np.ndarray] = {}  # 1/E at a plan's nodes, by id(plan)
+
+    def prepare(self, group: PlanGroup) -> None:
+        """Evaluate 1/E on the nodes of every plan of ``group`` at once, for later use."""
+        inv_e = 1.0 / np.sqrt(self._e2(group.node_z))
+        for plan, start, end in zip(group.plans, group.bounds[:-1], group.bounds[1:], strict=True):
+            # contiguous: a strided slice would keep matmul off its fast BLAS path
+            self._inv_e[id(plan)] = np.ascontiguousarray(inv_e[..., start:end])
+
+    @property
+    def size(self) -> int:
+        """Number of parameter points."""
+        return int(np.shape(self.H0)[0]) if self.batched else 1
 
     # -- expansion rate ---------------------------------------------------------------
+    def _e2(self, z) -> np.ndarray:
+        """E(z)^2, checked: non-positive or NaN raises for one point, is NaN in a batch."""
+        e2 = self.model.e2(z, self.params, self.Or)
+        ok = e2 > 0.0  # False for NaN too
+        if not ok.all():
+            if not self.batched:
+                z_bad = float(np.broadcast_to(z, np.shape(e2))[~ok].min())
+                raise PhysicsError(
+                    f"{self.model.name} is unphysical at this point: "
+                    f"E(z)^2 <= 0 or NaN at z = {z_bad:.4g}"
+                )
+            e2 = np.where(ok, e2, np.nan)
+        return e2
+
     def E(self, z) -> np.ndarray:
         """Dimensionless expansion rate H(z)/H0, evaluated exactly (no interpolation)."""
-        e2 = self.model.e2(np.asarray(z, dtype=float), self.params, self.Or)
-        if np.any(~(e2 > 0.0)):
-            raise PhysicsError(f"{self.model.name} is unphysical: E(z)^2 <= 0 at requested z")
-        return np.sqrt(e2)
+        return np.sqrt(self._e2(np.asarray(z, dtype=float)))
 
     def H(self, z) -> np.ndarray:
         """Hubble rate [km/s/Mpc]."""
         return self.H0 * self.E(z)
 
     # -- comoving distance ----------------------------------------------------------------
-    @cached_property
-    def _dc_slope(self) -> np.ndarray:
-        return GRID_A * self._inv_e_grid  # d(D_C / D_H0)/dx
-
-    @cached_property
-    def _dc_nodes(self) -> np.ndarray:
-        return cumulative_integral(self._dc_slope, GRID_STEP)
-
     def comoving_distance_planned(self, plan: GridPlan) -> np.ndarray:
         """D_C [Mpc] at the redshifts a :class:`GridPlan` was built for."""
-        return self.hubble_distance * plan.apply(self._dc_nodes, self._dc_slope)
+        return self.distances_and_rates(plan)[0]
+
+    def distances_and_rates(self, plan: GridPlan) -> tuple[np.ndarray, np.ndarray | None]:
+        """D_C [Mpc] and, for a plan with ``rates``, c/H [Mpc] at the planned redshifts.
+
+        One evaluation of E serves both.
+        """
+        inv_e = self._inv_e.get(id(plan))
+        if inv_e is None:
+            inv_e = 1.0 / np.sqrt(self._e2(plan.node_z))
+        dc = self.hubble_distance * plan.integrate(inv_e)
+        if plan.node_z.size == plan.n_quadrature:
+            return dc, None
+        return dc, self.hubble_distance * plan.rates(inv_e)
+
+    def transverse_distance(self, dc):
+        """D_M from D_C [Mpc]: equal for the flat models (the hook for curvature)."""
+        return dc
+
+    def transverse_distance_planned(self, plan: GridPlan) -> np.ndarray:
+        """D_M [Mpc] at the planned redshifts."""
+        return self.transverse_distance(self.comoving_distance_planned(plan))
 
     def DM(self, z) -> np.ndarray:
-        """Transverse comoving distance [Mpc] (equal to D_C: the models are flat)."""
-        return self.comoving_distance_planned(GridPlan.for_redshifts(z))
+        """Transverse comoving distance [Mpc]."""
+        return self.transverse_distance_planned(GridPlan(z))
 
     def DA(self, z) -> np.ndarray:
         """Angular diameter distance [Mpc]."""
@@ -200,60 +282,88 @@ class Background:
         """Distance modulus 5 log10(D_L / Mpc) + 25."""
         return 5.0 * np.log10(self.DL(z_cos, z_hel)) + 25.0
 
-    # -- sound horizon ------------------------------------------------------------------
-    @cached_property
-    def _rs_slope(self) -> np.ndarray:
-        """d r_s/dx in units of c/H0, sign dropped (the integral runs towards high z)."""
-        baryon_loading = (0.75 * self.omega_b / self.omega_gamma) / GRID_A
-        return self._dc_slope / np.sqrt(3.0 * (1.0 + baryon_loading))
+    # -- early universe -----------------------------------------------------------------
+    @property
+    def _three_r0(self):
+        """3 R0, with R = R0 (1+z)^-1 = 3 rho_b / (4 rho_gamma) the baryon loading."""
+        return 2.25 * self.omega_b / self.omega_gamma
+
+    def _panel_limits(self, *limits) -> np.ndarray:
+        """Panel limits (floats or per-point columns) as a row, one row per point in a batch."""
+        if not self.batched:
+            return np.array(limits, dtype=float)
+        return np.hstack([np.broadcast_to(v, (self.size, 1)) for v in limits])
 
     @cached_property
-    def _rs_nodes(self) -> np.ndarray:
-        """r_s at every node: the integral from the node to infinity, in units of c/H0.
-
-        Beyond the grid the universe is radiation dominated, the integrand falls
-        as exp(-x), and the remaining integral equals the integrand at the last node.
-        """
-        slope = self._rs_slope
-        running = cumulative_integral(slope, GRID_STEP)
-        return (running[-1] + slope[-1]) - running
-
-    def rs_planned(self, plan: GridPlan) -> np.ndarray:
-        """Sound horizon [Mpc] at the planned redshifts."""
-        # r_s decreases with x: its slope is minus the integrand.
-        return self.hubble_distance * plan.apply(self._rs_nodes, -self._rs_slope)
-
-    def rs(self, z) -> np.ndarray:
-        """Comoving sound horizon r_s(z) [Mpc]."""
-        return self.rs_planned(GridPlan.for_redshifts(z))
+    def _early(self) -> dict[str, np.ndarray]:
+        """z*, z_drag and the sound horizons there (22 evaluations of E)."""
+        z_star = z_star_hu_sugiyama(self.omega_b, self.omega_m)
+        z_drag = z_drag_eisenstein_hu(self.omega_b, self.omega_m)
+        s_star, s_drag = (1.0 + z_star) ** -0.5, (1.0 + z_drag) ** -0.5
+        starts = self._panel_limits(0.0, s_star)
+        ends = self._panel_limits(s_star, s_drag)
+        panels = _SOUND_RULE.integrate(self, starts, ends) * self.hubble_distance
+        rs_star = panels[..., 0:1]
+        return {
+            "z_star": z_star,
+            "s_star": s_star,
+            "z_drag": z_drag,
+            "rs_star": rs_star,
+            "r_drag": rs_star + panels[..., 1:2],
+        }
 
     @cached_property
+    def _dm_star(self) -> np.ndarray:
+        """D_M(z*), computed only when asked for (70 evaluations of E)."""
+        starts = self._panel_limits(self._early["s_star"], *_DM_BREAKS[:-1])
+        ends = self._panel_limits(*_DM_BREAKS)
+        panels = _DM_STAR_RULE.integrate(self, starts, ends)
+        dc = self.hubble_distance * panels.sum(-1, keepdims=True)
+        return self.transverse_distance(dc)
+
+    def early(self, name: str):
+        """An early-universe scale as a float (one point) or a (P, 1) column (a batch)."""
+        value = self._dm_star if name == "DM_star" else self._early[name]
+        return value if self.batched else float(np.reshape(value, -1)[0])
+
+    @property
     def z_star(self) -> float:
         """Photon decoupling redshift (Hu & Sugiyama 1996)."""
-        return z_star_hu_sugiyama(self.omega_b, self.omega_m)
+        return self.early("z_star")
 
-    @cached_property
+    @property
     def z_drag(self) -> float:
         """Baryon drag redshift (Eisenstein & Hu 1998, calibrated to CAMB)."""
-        return z_drag_eisenstein_hu(self.omega_b, self.omega_m)
+        return self.early("z_drag")
 
-    def _rs_scalar(self, z: float) -> float:
-        return self.hubble_distance * hermite_at(z, self._rs_nodes, -self._rs_slope)
-
-    @cached_property
+    @property
     def rs_star(self) -> float:
         """Sound horizon at photon decoupling [Mpc]."""
-        return self._rs_scalar(self.z_star)
+        return self.early("rs_star")
 
-    @cached_property
+    @property
     def r_drag(self) -> float:
         """Sound horizon at the baryon drag epoch [Mpc], the BAO standard ruler."""
-        return self._rs_scalar(self.z_drag)
+        return self.early("r_drag")
 
-    @cached_property
+    @property
     def DM_star(self) -> float:
         """Transverse comoving distance to photon decoupling [Mpc]."""
-        return self.hubble_distance * hermite_at(self.z_star, self._dc_nodes, self._dc_slope)
+        return self.early("DM_star")
+
+    def rs(self, z) -> np.ndarray:
+        """Comoving sound horizon r_s(z) [Mpc], one Gauss-Legendre panel per redshift."""
+        z = np.asarray(z, dtype=float)
+        if np.any(~np.isfinite(z)) or np.any(z < 0):
+            raise PhysicsError(f"redshifts must be finite and non-negative; got {z!r}")
+        s = (1.0 + z.ravel()) ** -0.5
+        if self.batched:  # nodes (T, P, n): the parameters' (P, 1) columns broadcast
+            ends = s.reshape(-1, 1, 1) * np.ones((self.size, 1))
+            integral = _RS_RULE.integrate(self, np.zeros_like(ends), ends)
+            return (self.hubble_distance * integral[..., 0].T).reshape(-1, *z.shape)
+        ends = s[:, None]
+        integral = _RS_RULE.integrate(self, np.zeros_like(ends), ends)
+        return self.hubble_distance * integral.reshape(z.shape)
 
 
 def background(model: str | Model = "lcdm", **params: float) -> Background:

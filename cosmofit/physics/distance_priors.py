@@ -19,7 +19,9 @@ the BAO keep) Planck's own best fit lands ~10 sigma away in l_A. Their recipe:
 The model's own E(z) is used throughout (with the radiation above), so a
 model that changes the expansion history (PBUF's k_sat, w) still moves R and l_A.
 Integrals use fixed Gauss-Legendre panels: accurate to ~1e-10 relative and a
-few tens of microseconds per point.
+few tens of microseconds per point. Parameters may be floats (one point) or
+(P, 1) columns (a batch of points: every result is then a (P, 1) column, and
+an unphysical point is NaN instead of an error).
 """
 
 from __future__ import annotations
@@ -79,9 +81,9 @@ def baryon_loading(omega_b: float, tcmb: float) -> float:
     return BARYON_LOADING_COEFFICIENT * omega_b * (tcmb / RECIPE_T_REF) ** -4
 
 
-def _panel_nodes(low: float, high: float, panels: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Legendre nodes and weights covering [low, high] with equal panels."""
-    edges = np.linspace(low, high, panels + 1)
+def _unit_panels(panels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights covering [0, 1] with equal panels (scaled per point)."""
+    edges = np.linspace(0.0, 1.0, panels + 1)
     half = 0.5 * np.diff(edges)
     mid = 0.5 * (edges[1:] + edges[:-1])
     nodes = (mid[:, None] + half[:, None] * _GL_X[None, :]).ravel()
@@ -89,16 +91,19 @@ def _panel_nodes(low: float, high: float, panels: int) -> tuple[np.ndarray, np.n
     return nodes, weights
 
 
-def _checked_e2(model: Model, z: np.ndarray, params: Mapping[str, float], Or: float) -> np.ndarray:
-    e2 = model.e2(z, params, Or)
-    bad = ~(e2 > 0.0)
-    if bad.any():
-        z_bad = float(z[np.argmax(bad)])
-        raise PhysicsError(
-            f"{model.name} is unphysical with the CMB-prior radiation density: "
-            f"E(z)^2 <= 0 or NaN at z = {z_bad:.4g}"
-        )
-    return e2
+_DM_NODES, _DM_WEIGHTS = _unit_panels(_DM_PANELS)
+_RS_NODES, _RS_WEIGHTS = _unit_panels(_RS_PANELS)
+
+
+def _checked(model: Model, e2: np.ndarray, z: np.ndarray, batched: bool, what: str) -> np.ndarray:
+    """E^2 where positive; a single point raises, a batch marks the point NaN."""
+    ok = e2 > 0.0
+    if ok.all():
+        return e2
+    if batched:
+        return np.where(ok, e2, np.nan)
+    z_bad = float(z[np.argmin(ok)])
+    raise PhysicsError(f"{model.name} is unphysical {what}: E(z)^2 <= 0 or NaN at z = {z_bad:.4g}")
 
 
 def distance_priors(
@@ -111,6 +116,7 @@ def distance_priors(
     Planck's baseline 0.06 eV.
     """
     H0, Om0, omega_b, tcmb = params["H0"], params["Om0"], params["Obh2"], params["Tcmb"]
+    batched = np.ndim(H0) > 0
     if mnu_ev is None:
         mnu_ev = params.get("mnu", PLANCK_BASELINE_MNU_EV)
     h2 = (H0 / 100.0) ** 2
@@ -120,31 +126,42 @@ def distance_priors(
     z_star = z_star_hu_sugiyama(omega_b, omega_m)
     hubble_distance = C_KM_S / H0
 
-    # D_M(z*) = (c/H0) int_0^{ln(1+z*)} (1+z)/E dx, x = ln(1+z).
-    x, wx = _panel_nodes(0.0, math.log1p(z_star), _DM_PANELS)
-    one_plus_z = np.exp(x)
-    e2 = _checked_e2(model, one_plus_z - 1.0, params, Or)
-    dm_star = hubble_distance * float(np.dot(wx, one_plus_z / np.sqrt(e2)))
-
+    # D_M(z*) = (c/H0) int_0^{ln(1+z*)} (1+z)/E dx, x = ln(1+z), and
     # r_s(z*) = (c/H0) int_0^{a*} da / (a^2 E_early(a) sqrt(3 (1 + R_b a))),
     # E_early^2 = E^2 - Omega_nu (1+z)^3 (the neutrino is relativistic here).
-    a, wa = _panel_nodes(0.0, 1.0 / (1.0 + z_star), _RS_PANELS)
+    # One evaluation of E serves both sets of nodes.
+    x_star = np.log1p(z_star)
+    a_star = 1.0 / (1.0 + z_star)
+    one_plus_z = np.exp(x_star * _DM_NODES)
+    a = a_star * _RS_NODES
     zp1 = 1.0 / a
-    e2_early = _checked_e2(model, zp1 - 1.0, params, Or) - Onu * zp1**3
-    if not np.all(e2_early > 0.0):
-        raise PhysicsError(
-            f"{model.name} is unphysical before decoupling once the neutrino is taken out "
-            "of the matter term (CMB-prior recipe)"
-        )
+    z = np.concatenate([one_plus_z, zp1], axis=-1) - 1.0
+    e2 = _checked(model, model.e2(z, params, Or), z, batched, RECIPE_RADIATION)
+    n_dm = _DM_NODES.size
+    dm_star = (
+        hubble_distance * x_star * _sum(_DM_WEIGHTS * one_plus_z / np.sqrt(e2[..., :n_dm]), batched)
+    )
+    e2_early = _checked(model, e2[..., n_dm:] - Onu * zp1**3, zp1 - 1.0, batched, NEUTRINO_OUT)
     a2_e = a * a * np.sqrt(e2_early)
     integrand = 1.0 / (a2_e * np.sqrt(3.0 * (1.0 + baryon_loading(omega_b, tcmb) * a)))
-    rs_star = hubble_distance * float(np.dot(wa, integrand))
+    rs_star = hubble_distance * a_star * _sum(_RS_WEIGHTS * integrand, batched)
 
     return DistancePriorTheory(
-        R=math.sqrt(Om0) * dm_star / hubble_distance,
+        R=np.sqrt(Om0) * dm_star / hubble_distance,
         l_A=math.pi * dm_star / rs_star,
         z_star=z_star,
         rs_star=rs_star,
         DM_star=dm_star,
         omega_r=Or * h2,
     )
+
+
+RECIPE_RADIATION = "with the CMB-prior radiation density"
+NEUTRINO_OUT = (
+    "before decoupling once the neutrino is taken out of the matter term (CMB-prior recipe)"
+)
+
+
+def _sum(terms: np.ndarray, batched: bool):
+    """Sum over the nodes: a float for one point, a (P, 1) column for a batch."""
+    return terms.sum(-1, keepdims=True) if batched else float(terms.sum())

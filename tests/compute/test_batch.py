@@ -58,3 +58,21 @@ def test_block_whitening_equals_vector_whitening_and_keeps_columns_apart():
         assert chi2[k] == pytest.approx(cov.chi2(block[:, k]), rel=1e-12)
     assert np.isnan(chi2[2])
     assert cov.chi2_block(block[:, :1]) == pytest.approx([cov.chi2(block[:, 0])], rel=1e-12)
+
+
+@pytest.mark.parametrize("model", cosmofit.available_models())
+def test_batch_equals_single_calls_for_every_registered_model(model):
+    # One kernel for both: a model's E(z)^2 must broadcast over (P, 1) parameter columns.
+    likelihood = cosmofit.load_likelihood("cmb,bao,sn", model)
+    spec = likelihood.model
+    rng = np.random.default_rng(4)
+    pts = [
+        {
+            **spec.defaults,
+            **{p.name: p.from_unit(0.2 + 0.6 * rng.random()) for p in spec.params if p.optimizable},
+        }
+        for _ in range(6)
+    ]
+    batch = likelihood.chi2_batch(pts)
+    single = [likelihood.chi2(p) for p in pts]
+    assert batch == pytest.approx(single, rel=1e-10)

@@ -10,7 +10,7 @@ from scipy.integrate import quad
 
 import cosmofit
 from cosmofit.errors import ParameterError, PhysicsError, UsageError
-from cosmofit.models.registry import get_model
+from cosmofit.models.registry import available_models, get_model
 from cosmofit.physics.background import Background
 from cosmofit.physics.constants import C_KM_S, omega_gamma_h2
 
@@ -165,8 +165,63 @@ def test_unknown_model_suggests_a_name():
         cosmofit.background("pbfu")
 
 
-def test_unphysical_point_raises_physics_error():
+def test_unphysical_point_raises_physics_error_where_distances_are_computed():
     model = get_model("lcdm")
     params = {**model.defaults, "Om0": -0.5}  # bypasses the bounds on purpose
-    with pytest.raises(PhysicsError, match="E\\(z\\)\\^2 <= 0"):
-        Background(model, params)
+    bg = Background(model, params)  # nothing is evaluated yet: E^2 < 0 only above z = 0.44
+    assert float(bg.DM(0.3)) > 0
+    with pytest.raises(PhysicsError, match="E\\(z\\)\\^2 <= 0 or NaN at z = "):
+        bg.DM(1.0)
+
+
+LATE_Z = np.array([1e-3, 2e-3, 5e-3, 0.01, 0.03, 0.1, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 2.5, 3.0])
+
+
+def bound_box_points(model, n: int, seed: int) -> list[dict[str, float]]:
+    """Random points over the whole bound box, each parameter at a bound half of the time."""
+    rng = np.random.default_rng(seed)
+    points = []
+    for _ in range(n):
+        point = model.defaults
+        for spec in model.params:
+            if spec.fixed_only:
+                continue
+            draw = rng.random()
+            side = 0 if draw < 0.25 else 1 if draw < 0.5 else None
+            point[spec.name] = spec.from_unit(rng.random()) if side is None else spec.bounds[side]
+        points.append(point)
+    return points
+
+
+@pytest.mark.parametrize("name", available_models())
+def test_every_model_meets_1e7_against_quadrature_over_its_bound_box(name):
+    # Late-time distances for z in [0.001, 3] to 1e-7 (measured: < 3e-11), and the
+    # early-universe scales r_s(z*), r_d (1e-7; measured 1.5e-8) and D_M(z*).
+    model = get_model(name)
+    worst_late = worst_early = 0.0
+    for params in bound_box_points(model, 25, seed=7):
+        bg = Background(model, params)
+        try:
+            late = bg.DM(LATE_Z)
+        except PhysicsError:
+            continue
+
+        def inverse_e(z: float, bg=bg) -> float:
+            return 1.0 / float(bg.E(z))
+
+        reference = [quad(inverse_e, 0.0, z, epsrel=1e-13, epsabs=0, limit=500)[0] for z in LATE_Z]
+        worst_late = max(
+            worst_late, np.max(np.abs(late / (bg.hubble_distance * np.array(reference)) - 1))
+        )
+        dm_star = quad(inverse_e, 0.0, bg.z_star, epsrel=1e-12, epsabs=0, limit=800)[0]
+        worst_early = max(worst_early, abs(bg.DM_star / (bg.hubble_distance * dm_star) - 1))
+        loading = 0.75 * bg.omega_b / bg.omega_gamma
+
+        def sound(z: float, bg=bg, loading=loading) -> float:
+            return C_KM_S / math.sqrt(3.0 * (1.0 + loading / (1.0 + z))) / float(bg.H(z))
+
+        for z, value in ((bg.z_star, bg.rs_star), (bg.z_drag, bg.r_drag)):
+            reference_rs = quad(sound, z, np.inf, epsrel=1e-12, limit=800)[0]
+            worst_early = max(worst_early, abs(value / reference_rs - 1))
+    assert worst_late <= 1e-7
+    assert worst_early <= 1e-7
