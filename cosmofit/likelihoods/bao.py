@@ -34,7 +34,7 @@ class BAOLikelihood(Likelihood):
         return self.values.size
 
     def theory(self, bg: Background) -> np.ndarray:
-        dm = bg.comoving_distance_planned(self._plan)
+        dm = bg.transverse_distance_planned(self._plan)
         dh = C_KM_S / bg.H(self.z)
         dv = np.cbrt(self.z * dm * dm * dh)
         rd = bg.r_drag

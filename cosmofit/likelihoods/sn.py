@@ -36,7 +36,7 @@ class SupernovaLikelihood(Likelihood):
         return self.m.size
 
     def _residual(self, bg: Background) -> np.ndarray:
-        dm = bg.comoving_distance_planned(self._plan)
+        dm = bg.transverse_distance_planned(self._plan)
         mu = 5.0 * (np.log10(dm) + self._log_one_plus_zhel) + 25.0
         return self.m - mu
 

@@ -1,4 +1,4 @@
-"""Distances of a flat cosmology from one integration grid per parameter point.
+"""Distances of a cosmology from one integration grid per parameter point.
 
 Every distance comes from two cumulative integrals on a fixed grid uniform in
 x = ln(1+z), evaluated once per parameter point with a fourth-order rule:
@@ -6,7 +6,9 @@ x = ln(1+z), evaluated once per parameter point with a fourth-order rule:
 * the comoving distance  D_C(z) = (c/H0) * int_0^x (1+z)/E dx, and
 * the sound horizon      r_s(z) = (c/H0) * int_x^inf (c_s/c) (1+z)/E dx.
 
-Values between nodes come from cubic Hermite interpolation, which uses the
+Curved models take the transverse distance D_M from D_C in one place
+(:func:`transverse_comoving_distance`). Values between nodes come from cubic
+Hermite interpolation, which uses the
 integrand itself as the exact slope; both steps are accurate far beyond the
 1e-7 the likelihoods need. Interpolation weights depend only on the query
 redshifts, never on the cosmology, so likelihoods precompute them once
@@ -26,6 +28,7 @@ from cosmofit.errors import PhysicsError
 from cosmofit.models.registry import Model, get_model
 from cosmofit.physics.constants import C_KM_S, omega_gamma_h2, omega_radiation_h2
 from cosmofit.physics.early import z_drag_eisenstein_hu, z_star_hu_sugiyama
+from cosmofit.physics.neutrinos import massless_neff, omega_nu_h2_today
 
 #: Grid step in ln(1+z) and its upper end (z = 1e8, deep in radiation domination).
 GRID_STEP = 0.01
@@ -119,6 +122,18 @@ def hermite_at(z: float, values: np.ndarray, slopes: np.ndarray) -> float:
     )
 
 
+def transverse_comoving_distance(dc, ok0: float, hubble_distance: float):
+    """D_M from D_C: sinh for an open (Ok0 > 0), sin for a closed (Ok0 < 0) universe.
+
+    ``dc`` and the result share units with ``hubble_distance`` = c/H0; Ok0 = 0 returns
+    ``dc`` itself (flat models stay bit for bit).
+    """
+    if ok0 == 0.0:
+        return dc
+    k = math.sqrt(abs(ok0)) / hubble_distance
+    return (np.sinh(k * dc) if ok0 > 0.0 else np.sin(k * dc)) / k
+
+
 class Background:
     """Expansion history and distances of one model at one parameter point.
 
@@ -134,11 +149,28 @@ class Background:
         self.H0 = self.params["H0"]
         self.h = self.H0 / 100.0
         self.omega_gamma = omega_gamma_h2(self.params["Tcmb"])
-        self.omega_r = omega_radiation_h2(self.params["Tcmb"], self.params["Neff"])
+        mnu = self.params.get("mnu", 0.0)
+        # Massless radiation: photons and the part of Neff not in the massive eigenstate.
+        neff_massless = massless_neff(self.params["Neff"], mnu)
+        self.omega_r = omega_radiation_h2(self.params["Tcmb"], neff_massless)
         self.Or = self.omega_r / self.h**2
         self.omega_b = self.params["Obh2"]
-        self.omega_m = self.params["Om0"] * self.h**2
+        self.omega_m = self.params["Om0"] * self.h**2  # massive neutrinos included
+        self.omega_nu = omega_nu_h2_today(mnu, self.params["Tcmb"], self.params["Neff"])
+        # Cold matter: what the z* and z_d fitting formulae mean by omega_m (their
+        # calibrations had massless neutrinos, and ours are relativistic at those epochs).
+        self.omega_cb = self.omega_m - self.omega_nu
+        self.Ok0 = self.params.get("Ok0", 0.0)
         self.hubble_distance = C_KM_S / self.H0
+        reason = model.why_unphysical(self.params)
+        if reason is not None:
+            raise PhysicsError(f"{model.name} is unphysical at this point: {reason}")
+        if self.omega_nu > 0.0 and self.omega_nu >= self.omega_m:
+            raise PhysicsError(
+                f"{model.name} is unphysical at this point: the neutrinos (omega_nu = "
+                f"{self.omega_nu:.3g}) outweigh all matter (Om0 h^2 = {self.omega_m:.3g}); "
+                "raise Om0 or lower mnu"
+            )
         e2 = model.e2(GRID_Z, self.params, self.Or)
         bad = ~(e2 > 0.0)  # catches NaN too
         if bad.any():
@@ -173,9 +205,19 @@ class Background:
         """D_C [Mpc] at the redshifts a :class:`GridPlan` was built for."""
         return self.hubble_distance * plan.apply(self._dc_nodes, self._dc_slope)
 
-    def DM(self, z) -> np.ndarray:
-        """Transverse comoving distance [Mpc] (equal to D_C: the models are flat)."""
+    def transverse_distance_planned(self, plan: GridPlan) -> np.ndarray:
+        """D_M [Mpc] at the planned redshifts (D_C for a flat model)."""
+        return transverse_comoving_distance(
+            self.comoving_distance_planned(plan), self.Ok0, self.hubble_distance
+        )
+
+    def DC(self, z) -> np.ndarray:
+        """Line-of-sight comoving distance [Mpc]."""
         return self.comoving_distance_planned(GridPlan.for_redshifts(z))
+
+    def DM(self, z) -> np.ndarray:
+        """Transverse comoving distance [Mpc] (D_C for a flat model)."""
+        return self.transverse_distance_planned(GridPlan.for_redshifts(z))
 
     def DA(self, z) -> np.ndarray:
         """Angular diameter distance [Mpc]."""
@@ -229,13 +271,13 @@ class Background:
 
     @cached_property
     def z_star(self) -> float:
-        """Photon decoupling redshift (Hu & Sugiyama 1996)."""
-        return z_star_hu_sugiyama(self.omega_b, self.omega_m)
+        """Photon decoupling redshift (Hu & Sugiyama 1996, with the cold matter omega_cb)."""
+        return z_star_hu_sugiyama(self.omega_b, self.omega_cb)
 
     @cached_property
     def z_drag(self) -> float:
-        """Baryon drag redshift (Eisenstein & Hu 1998, calibrated to CAMB)."""
-        return z_drag_eisenstein_hu(self.omega_b, self.omega_m)
+        """Baryon drag redshift (Eisenstein & Hu 1998, calibrated to CAMB; cold matter omega_cb)."""
+        return z_drag_eisenstein_hu(self.omega_b, self.omega_cb)
 
     def _rs_scalar(self, z: float) -> float:
         return self.hubble_distance * hermite_at(z, self._rs_nodes, -self._rs_slope)
@@ -253,7 +295,8 @@ class Background:
     @cached_property
     def DM_star(self) -> float:
         """Transverse comoving distance to photon decoupling [Mpc]."""
-        return self.hubble_distance * hermite_at(self.z_star, self._dc_nodes, self._dc_slope)
+        dc = self.hubble_distance * hermite_at(self.z_star, self._dc_nodes, self._dc_slope)
+        return transverse_comoving_distance(dc, self.Ok0, self.hubble_distance)
 
 
 def background(model: str | Model = "lcdm", **params: float) -> Background:
