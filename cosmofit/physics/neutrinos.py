@@ -92,6 +92,8 @@ def density_ratio(y) -> np.ndarray:
     ``y`` = m a / (k_B T_nu0) (any non-negative array). 1 for y -> 0, ~0.3173 y for y >> 1.
     """
     y = np.asarray(y, dtype=float)
+    shape = y.shape
+    y = y.reshape(-1)
     values, slopes = _table()
     x = np.log(np.maximum(y, 1e-300))
     u = (x - _LN_Y_MIN) / _LN_Y_STEP
@@ -113,7 +115,7 @@ def density_ratio(y) -> np.ndarray:
     if large.any():
         yl = y[large]
         out[large] = (yl * _I2 + _I4 / (2.0 * yl) - _I6 / (8.0 * yl**3)) / _F0
-    return out
+    return out.reshape(shape)
 
 
 def neff_split(neff: float) -> tuple[float, float]:
