@@ -147,7 +147,7 @@ ASTROPY_POINTS = [
 ]
 
 
-def _astropy_twin(bg, *, nu_density_of_astropy: bool = True):
+def _astropy_twin(bg):
     """The astropy cosmology with the same content as ``bg``.
 
     astropy's Om0 excludes neutrinos and splits Neff evenly over three species of
@@ -168,12 +168,7 @@ def _astropy_twin(bg, *, nu_density_of_astropy: bool = True):
     o_cb = p["Om0"] - bg.omega_nu / bg.h**2
     common = {"H0": p["H0"], "Tcmb0": p["Tcmb"], "Neff": neff, "m_nu": m_nu}
     probe = cosmology.LambdaCDM(Om0=o_cb, Ode0=0.7, **common)
-    onu0 = (
-        probe.Onu0
-        if nu_density_of_astropy
-        else bg.omega_nu / bg.h**2 + (bg.Or - bg.omega_gamma / bg.h**2)
-    )
-    ode0 = 1.0 - o_cb - probe.Ogamma0 - onu0 - p.get("Ok0", 0.0)
+    ode0 = 1.0 - o_cb - probe.Ogamma0 - probe.Onu0 - p.get("Ok0", 0.0)
     model = bg.model.name
     if model == "w0wa":
         return cosmology.w0waCDM(Om0=o_cb, Ode0=ode0, w0=p["w0"], wa=p["wa"], **common)
