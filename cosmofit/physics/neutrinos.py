@@ -18,15 +18,15 @@ Its density relative to the same species were it massless is
 the relativistic-to-non-relativistic integral without any fitting formula.
 F(y)/F(0) is integrated once (Gauss-Legendre panels) on a grid uniform in
 ln y and interpolated with cubic Hermite polynomials that use the exact slope;
-outside the table the small- and large-y expansions are exact to far below
-1e-9. The interpolation is accurate to better than 1e-9 relative (tests check
-1e-7 against adaptive quadrature).
+below the table it is 1 and above it the large-y expansion holds, both to far
+below 1e-9. The interpolation is accurate to better than 1e-9 relative (tests
+check 1e-7 against adaptive quadrature).
 """
 
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -48,14 +48,16 @@ _ZETA3, _ZETA5, _ZETA7 = 1.2020569031595942, 1.0369277551433699, 1.0083492773819
 _I2 = 1.5 * _ZETA3
 _I4 = 22.5 * _ZETA5
 _I6 = 708.75 * _ZETA7
-#: Small-y expansion F/F0 = 1 + (5 / (7 pi^2)) y^2 + O(y^4 ln y).
-_SMALL_Y_COEFFICIENT = 5.0 / (7.0 * math.pi**2)
 
-#: The table: ln y from ln(1e-4) to about ln(1e5) in steps of 0.02.
-_LN_Y_MIN = math.log(1e-4)
+#: The table: ln y from ln(1e-5) to about ln(1e5) in steps of 0.02. Below it the
+#: ratio is 1 to within 7e-12 (the table's first value is used); above it the
+#: large-y expansion takes over.
+_LN_Y_MIN = math.log(1e-5)
 _LN_Y_STEP = 0.02
-_N_TABLE = 1037
+_N_TABLE = 1152
 _LN_Y_MAX = _LN_Y_MIN + _LN_Y_STEP * (_N_TABLE - 1)
+#: Largest table coordinate u = (ln y - ln y_min)/step still inside the last interval.
+_U_LAST = (_N_TABLE - 1) * (1.0 - 1e-15)
 
 
 def _quadrature_nodes() -> tuple[np.ndarray, np.ndarray]:
@@ -79,11 +81,19 @@ def fermi_dirac_integrals(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @cache
-def _table() -> tuple[np.ndarray, np.ndarray]:
-    """F/F0 and its slope d(F/F0)/d ln y at the table nodes."""
+def _cubic_coefficients() -> np.ndarray:
+    """Per table interval, the cubic c0 + c1 t + c2 t^2 + c3 t^3 (t in [0, 1]) of F/F0.
+
+    It is the Hermite cubic through the two end values with the exact slopes
+    d(F/F0)/d ln y, rewritten as one row per interval so that an evaluation
+    indexes four contiguous coefficient arrays (rows: c0, c1, c2, c3).
+    """
     y = np.exp(_LN_Y_MIN + _LN_Y_STEP * np.arange(_N_TABLE))
     f, df_dy = fermi_dirac_integrals(y)
-    return f / _F0, y * df_dy / _F0
+    value = f / _F0
+    slope = _LN_Y_STEP * y * df_dy / _F0  # per unit t
+    v0, v1, s0, s1 = value[:-1], value[1:], slope[:-1], slope[1:]
+    return np.stack((v0, s0, 3.0 * (v1 - v0) - 2.0 * s0 - s1, 2.0 * (v0 - v1) + s0 + s1))
 
 
 def density_ratio(y) -> np.ndarray:
@@ -94,25 +104,23 @@ def density_ratio(y) -> np.ndarray:
     y = np.asarray(y, dtype=float)
     shape = y.shape
     y = y.reshape(-1)
-    values, slopes = _table()
-    x = np.log(np.maximum(y, 1e-300))
-    u = (x - _LN_Y_MIN) / _LN_Y_STEP
-    i = np.clip(u.astype(np.intp), 0, _N_TABLE - 2)
-    t = np.clip(u - i, 0.0, 1.0)
-    t2 = t * t
-    t3 = t2 * t
-    out = (
-        (2.0 * t3 - 3.0 * t2 + 1.0) * values[i]
-        + (t3 - 2.0 * t2 + t) * _LN_Y_STEP * slopes[i]
-        + (-2.0 * t3 + 3.0 * t2) * values[i + 1]
-        + (t3 - t2) * _LN_Y_STEP * slopes[i + 1]
-    )
-    small = x < _LN_Y_MIN
-    if small.any():
-        ys = y[small]
-        out[small] = 1.0 + _SMALL_Y_COEFFICIENT * ys * ys
-    large = x > _LN_Y_MAX
-    if large.any():
+    coefficients = _cubic_coefficients()
+    u = np.log(np.maximum(y, 1e-300))
+    u -= _LN_Y_MIN
+    u *= 1.0 / _LN_Y_STEP
+    np.maximum(u, 0.0, out=u)
+    np.minimum(u, _U_LAST, out=u)
+    i = u.astype(np.intp)
+    t = u - i
+    c0, c1, c2, c3 = coefficients
+    out = c3[i] * t
+    out += c2[i]
+    out *= t
+    out += c1[i]
+    out *= t
+    out += c0[i]
+    if y.size and float(y.max()) > math.exp(_LN_Y_MAX):
+        large = y > math.exp(_LN_Y_MAX)
         yl = y[large]
         out[large] = (yl * _I2 + _I4 / (2.0 * yl) - _I6 / (8.0 * yl**3)) / _F0
     return out.reshape(shape)
@@ -151,6 +159,7 @@ def massive_neutrino_omega(one_plus_z, mnu: float, tcmb: float, neff: float) -> 
     return relativistic * (a2 * a2) * density_ratio(y)
 
 
+@lru_cache(maxsize=1024)
 def omega_nu_h2_today(mnu: float, tcmb: float, neff: float) -> float:
-    """omega_nu today (CAMB's omnuh2); part of Om0 h^2."""
+    """omega_nu today (CAMB's omnuh2); part of Om0 h^2 (cached: fits usually hold mnu fixed)."""
     return float(massive_neutrino_omega(np.ones(1), mnu, tcmb, neff)[0])
