@@ -116,6 +116,19 @@ def test_fixed_parameters_reach_the_objective():
     assert outcome.best["x"] == pytest.approx(2.5, abs=1e-5)
 
 
+def test_unphysical_region_in_the_first_step_does_not_fake_convergence():
+    # A steep quadratic whose box-wide first L-BFGS-B step lands where the model is
+    # unphysical (+inf for x + y > 2, like w0 + wa >= 0): the fit must still reach
+    # the minimum at (1.2, -0.7) instead of reporting convergence at its start.
+    def objective(p):
+        return math.inf if p["x"] + p["y"] > 2.0 else 1e4 * quadratic(p)
+
+    opt = ParameterOptimizer(objective, [X, Y])
+    outcome = opt.run({"x": -4.0, "y": -4.0})
+    assert outcome.best["x"] == pytest.approx(1.2, abs=1e-3)
+    assert outcome.best["y"] == pytest.approx(-0.7, abs=1e-3)
+
+
 def test_infinite_everywhere_raises_with_reason():
     with pytest.raises(OptimizationError, match="no start converged"):
         ParameterOptimizer(lambda p: math.inf, [X]).run({"x": 0.0})
