@@ -117,16 +117,21 @@ def test_fixed_parameters_reach_the_objective():
 
 
 def test_unphysical_region_in_the_first_step_does_not_fake_convergence():
-    # A steep quadratic whose box-wide first L-BFGS-B step lands where the model is
-    # unphysical (+inf for x + y > 2, like w0 + wa >= 0): the fit must still reach
-    # the minimum at (1.2, -0.7) instead of reporting convergence at its start.
-    def objective(p):
-        return math.inf if p["x"] + p["y"] > 2.0 else 1e4 * quadratic(p)
+    # L-BFGS-B's first step spans the unit box; for w0wa it lands where w0 + wa >= 0
+    # (+inf). The fit must still move to the minimum, not report convergence at its start.
+    import cosmofit
 
-    opt = ParameterOptimizer(objective, [X, Y])
-    outcome = opt.run({"x": -4.0, "y": -4.0})
-    assert outcome.best["x"] == pytest.approx(1.2, abs=1e-3)
-    assert outcome.best["y"] == pytest.approx(-0.7, abs=1e-3)
+    likelihood = cosmofit.load_likelihood("desi_dr2,pantheon+", "w0wa")
+    model = likelihood.model
+    names = ("Om0", "w0", "wa", "H0")
+    fixed = {k: v for k, v in model.defaults.items() if k not in names}
+    opt = ParameterOptimizer(likelihood.chi2, [model.spec(n) for n in names], fixed)
+    outcome = opt.run(model.defaults)
+    assert outcome.chi2 < outcome.chi2_start - 10.0
+    assert outcome.best["w0"] > -0.95 and outcome.best["wa"] < 0.0
+    # Nothing better within reach: a second run from the optimum stays there.
+    again = ParameterOptimizer(likelihood.chi2, [model.spec(n) for n in names], fixed)
+    assert again.run({**fixed, **outcome.best}).chi2 == pytest.approx(outcome.chi2, abs=1e-4)
 
 
 def test_infinite_everywhere_raises_with_reason():
