@@ -14,7 +14,13 @@ the BAO keep) Planck's own best fit lands ~10 sigma away in l_A. Their recipe:
 * Planck's baseline cosmology, whose Omega_m includes one 0.06 eV neutrino:
   that neutrino is relativistic before decoupling, so it is left out of the
   matter term of the sound-horizon integral (it is inside Omega_r there) and
-  counted as matter in the distance to z*.
+  counted as matter in the distance to z*. A model with a neutrino mass
+  parameter uses its own ``mnu`` here (0 means massless: nothing is left out);
+  the recipe keeps this simple treatment rather than the exact Fermi-Dirac
+  density of :mod:`cosmofit.physics.neutrinos`, because it is the one the
+  priors were built with;
+* spatial curvature through the model's E(z) and D_M = S_k(D_C), as for every
+  distance (:func:`cosmofit.physics.background.transverse_comoving_distance`).
 
 The model's own E(z) is used throughout (with the radiation above), so a
 model that changes the expansion history (PBUF's k_sat, w) still moves R and l_A.
@@ -32,6 +38,7 @@ import numpy as np
 
 from cosmofit.errors import PhysicsError
 from cosmofit.models.registry import Model
+from cosmofit.physics.background import transverse_comoving_distance
 from cosmofit.physics.constants import C_KM_S
 from cosmofit.physics.early import z_star_hu_sugiyama
 
@@ -113,6 +120,9 @@ def distance_priors(
     H0, Om0, omega_b, tcmb = params["H0"], params["Om0"], params["Obh2"], params["Tcmb"]
     if mnu_ev is None:
         mnu_ev = params.get("mnu", PLANCK_BASELINE_MNU_EV)
+    if params.get("mnu", 0.0):
+        # The recipe's own neutrino treatment replaces the exact one of the model's E(z).
+        params = {**params, "mnu": 0.0}
     h2 = (H0 / 100.0) ** 2
     omega_m = Om0 * h2
     Or = radiation_density(omega_m, tcmb) / h2
@@ -124,7 +134,8 @@ def distance_priors(
     x, wx = _panel_nodes(0.0, math.log1p(z_star), _DM_PANELS)
     one_plus_z = np.exp(x)
     e2 = _checked_e2(model, one_plus_z - 1.0, params, Or)
-    dm_star = hubble_distance * float(np.dot(wx, one_plus_z / np.sqrt(e2)))
+    dc_star = hubble_distance * float(np.dot(wx, one_plus_z / np.sqrt(e2)))
+    dm_star = float(transverse_comoving_distance(dc_star, params.get("Ok0", 0.0), hubble_distance))
 
     # r_s(z*) = (c/H0) int_0^{a*} da / (a^2 E_early(a) sqrt(3 (1 + R_b a))),
     # E_early^2 = E^2 - Omega_nu (1+z)^3 (the neutrino is relativistic here).

@@ -14,7 +14,10 @@ import pytest
 PINNED = [
     # cmb and sixdf re-pinned when the CMB priors began to follow their authors' recipe
     # (was 111.542 / 40.402) and 6dFGS its EH98 r_d rescale (was 0.7967 / 0.7516).
-    ("lcdm", "cmb", 0.5621005776336987),
+    # cmb re-pinned again when every model gained mnu (default 0, massless): the recipe
+    # now takes the model's own neutrino mass out of the early matter, not a fixed
+    # 0.06 eV (0.5621 / 24.224 are reproduced exactly with --set mnu=0.06; see below).
+    ("lcdm", "cmb", 12.323240716993828),
     ("lcdm", "bao", 32.38932524805533),
     ("lcdm", "sn", 1403.754157628864),
     ("lcdm", "desi_dr1", 22.06304469148992),
@@ -22,7 +25,7 @@ PINNED = [
     ("lcdm", "sixdf", 0.09236924590977841),
     ("lcdm", "mgs", 0.7473073733433413),
     ("lcdm", "union3", 26.39292628028911),
-    ("pbuf", "cmb", 24.22405027243351),
+    ("pbuf", "cmb", 0.4654594957972535),
     ("pbuf", "bao", 28.890187707278603),
     ("pbuf", "sn", 1403.7544970326126),
     ("pbuf", "desi_dr1", 20.751928776304528),
@@ -47,6 +50,20 @@ def test_fit_outputs_are_pinned(tmp_path):
         assert payload["chi2"]["total"] == pytest.approx(chi2, rel=1e-10), (model, dataset)
         assert set(payload["param_source"].values()) == {"default"}
     assert not (tmp_path / "store").exists()
+
+
+def test_planck_baseline_neutrino_reproduces_the_fixed_neutrino_recipe(tmp_path):
+    from typer.testing import CliRunner
+
+    from cosmofit.cli import app
+
+    env = {"COSMOFIT_STORE": str(tmp_path / "store"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    for model, chi2 in (("lcdm", 0.5621005776336987), ("pbuf", 24.22405027243351)):
+        result = CliRunner().invoke(
+            app, ["fit", "cmb", "--model", model, "--set", "mnu=0.06", "--json"], env=env
+        )
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["chi2"]["total"] == chi2
 
 
 def test_set_overrides_keep_working(run_cli):

@@ -60,7 +60,7 @@ def test_lcdm_on_planck_priors_reaches_zero_and_is_stored(run_cli, store_dir):
     assert set(result) >= OPTIMIZE_KEYS
     assert result["chi2"]["total"] < 1e-6
     assert result["optimized"] == ["H0", "Om0", "Obh2", "ns"]
-    assert result["fixed"] == ["Neff", "Tcmb"] and result["frozen"] == []
+    assert result["fixed"] == ["Neff", "Tcmb", "mnu", "Ok0"] and result["frozen"] == []
     assert result["converged"] and result["stored"]
     assert result["unconstrained"] == ["ns"] and "ns" not in result["errors"]
     assert result["errors"]["H0"] > 0
