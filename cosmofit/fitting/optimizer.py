@@ -24,6 +24,10 @@ METHODS = ("L-BFGS-B", "Nelder-Mead", "Powell", "trust-constr")
 #: Multi-start points are drawn inside this central part of the unit box, away
 #: from the hard bounds where models are least trustworthy.
 _START_MARGIN = 0.05
+#: Half-width (unit coordinates) of the first trust box, and the most boxes one start may use,
+#: for a gradient search that leapt into an unphysical region (see _trust_box_descent).
+_TRUST_BOX = 0.05
+_TRUST_BOX_STEPS = 200
 
 
 @dataclass
@@ -185,6 +189,47 @@ class ParameterOptimizer:
         u = np.clip(np.asarray(result.x, dtype=float), 0.0, 1.0)
         return result, u, self.chi2_at(u)
 
+    def _trust_box_descent(self, u0: np.ndarray):
+        """The gradient method inside a box around the current point, moved until it rests.
+
+        Each box's first step stays inside the box, so it cannot leap into a distant
+        unphysical region; a box whose minimum lies on its edge is recentred there, and
+        one whose search meets +inf again is halved. Ends when the minimum is interior
+        (a local minimum of the full problem) or no box lowers chi2 any further.
+        """
+        from scipy.optimize import Bounds, minimize
+
+        u, chi2 = u0, self.chi2_at(u0)
+        radius, steps, result = _TRUST_BOX, 0, None
+        while steps < _TRUST_BOX_STEPS and radius > 1e-6:
+            steps += 1
+            low, high = np.maximum(u - radius, 0.0), np.minimum(u + radius, 1.0)
+            self._met_unphysical = False
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = minimize(
+                    self.chi2_at,
+                    u,
+                    method=self.method,
+                    jac="3-point",
+                    bounds=Bounds(low, high),
+                    options=self.scipy_options(),
+                )
+            u_new = np.clip(np.asarray(result.x, dtype=float), low, high)
+            chi2_new = self.chi2_at(u_new)
+            if not chi2_new < chi2:
+                if self._met_unphysical:
+                    radius *= 0.5
+                    continue
+                break
+            edge = ((u_new - low < 1e-3 * radius) & (low > 0.0)) | (
+                (high - u_new < 1e-3 * radius) & (high < 1.0)
+            )
+            u, chi2 = u_new, chi2_new
+            if not edge.any() and result.success:
+                break
+        return result, u, chi2, steps
+
     def _gradient_search_stalled(self, u0: np.ndarray, u: np.ndarray) -> bool:
         """True when a gradient method met +inf and then stopped where it began.
 
@@ -219,17 +264,12 @@ class ParameterOptimizer:
         message = str(result.message)
         nit = int(getattr(result, "nit", 0) or 0)
         if self._gradient_search_stalled(u0, u):
-            # Powell's bracketing line searches step back from +inf; the gradient
-            # method then polishes from the point Powell found.
-            powell, u, chi2 = self._scipy_minimise(u0, "Powell")
-            polish, u_polish, chi2_polish = self._scipy_minimise(u)
-            if chi2_polish <= chi2:
-                u, chi2 = u_polish, chi2_polish
-            nit += int(getattr(powell, "nit", 0) or 0) + int(getattr(polish, "nit", 0) or 0)
-            success = bool(powell.success) and math.isfinite(chi2)
+            result, u, chi2, steps = self._trust_box_descent(u0)
+            nit += steps
+            success = bool(result.success) and math.isfinite(chi2)
             message = (
-                f"{self.method} stalled at its start on an unphysical (+inf) region; "
-                f"Powell continued: {powell.message}"
+                f"{self.method} stepped into an unphysical (+inf) region and restarted inside "
+                f"moving trust boxes ({steps} boxes): {result.message}"
             )
         # L-BFGS-B ends with an "abnormal" line search when chi2 is flat to rounding
         # precision. Restart once from there: if the restart cannot lower chi2 any
