@@ -7,7 +7,9 @@ Run (BLAS pinned to one thread; unset the OpenBLAS kernel overrides for the run 
 Targets: joint (planck18_priors + desi_dr2 + pantheon+, lcdm) <= 0.10 ms and
 >= 60x faster than CosmoFit 2.2's joint call; pbuf and wcdm within 1.3x of
 lcdm; chi2_batch with K = 256 points <= 0.02 ms per point; Pantheon+ alone
-<= 0.04 ms; union3 and the CMB priors no slower than the earlier engine.
+<= 0.04 ms; union3 and the CMB priors no slower than the earlier engine; the
+extended models (w0wa with non-trivial w0, wa; lcdm with a 0.06 eV neutrino;
+curved w0wa with neutrinos) within 1.5x of plain lcdm, timed interleaved with it.
 
 References timed in the same run, each in its own process while this one idles:
 * ``exact=True``: the dense supernova form (the reference the compressed one is
@@ -222,7 +224,44 @@ def main() -> None:
     if args.breakdown:
         with pinned_blas(1):
             breakdown(args.repeat)
+    with pinned_blas(1):
+        extensions_vs_lcdm(args.repeat)
     print(f"baseline again: {baseline_matvec_ms():.3f} ms")
+
+
+#: (label, model, parameters beyond the defaults) timed against plain lcdm on cmb,bao,sn.
+EXTENSIONS = (
+    ("w0wa", "w0wa", {"w0": -0.84, "wa": -0.6}),
+    ("lcdm+mnu", "lcdm", {"mnu": 0.06, "Neff": 3.044}),
+    ("w0wa+mnu+Ok0", "w0wa", {"w0": -0.84, "wa": -0.6, "mnu": 0.06, "Ok0": 0.01}),
+)
+
+
+def extensions_vs_lcdm(repeat: int, rounds: int = 40) -> None:
+    """Joint chi^2 of each extension over plain lcdm: the two alternate in ``rounds`` short
+    rounds; the ratio is the median of the per-round ratios (load changes between rounds
+    cancel), next to the fastest round of each (the least disturbed)."""
+    import statistics
+
+    import cosmofit
+
+    lcdm = cosmofit.load_likelihood("cmb,bao,sn", "lcdm")
+    base = lcdm.model.defaults
+    per_round = max(repeat // rounds, 5)
+    print(f"{'joint cmb,bao,sn':<18}{'median ms':>10}{'lcdm ms':>10}{'ratio':>8}{'best/best':>11}")
+    for label, model, extra in EXTENSIONS:
+        likelihood = cosmofit.load_likelihood("cmb,bao,sn", model)
+        params = {**likelihood.model.defaults, **extra}
+        ours, theirs = [], []
+        for _ in range(rounds):
+            ours.append(
+                median_seconds(lambda lk=likelihood, p=params: lk.chi2(p), repeat=per_round)
+            )
+            theirs.append(median_seconds(lambda p=base: lcdm.chi2(p), repeat=per_round))
+        ratio = statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+        ms, ms_lcdm = 1e3 * statistics.median(ours), 1e3 * statistics.median(theirs)
+        best = min(ours) / min(theirs)
+        print(f"{label:<18}{ms:>10.3f}{ms_lcdm:>10.3f}{ratio:>8.2f}{best:>11.2f}")
 
 
 if __name__ == "__main__":

@@ -511,9 +511,11 @@ def fit_settings(
 
 
 def models_to_run(effective: EffectiveConfig) -> list[str]:
-    """``run.model`` as a list: ``all`` means LCDM and PBUF."""
+    """``run.model`` as a list: ``all`` means every registered model."""
+    from cosmofit.models.registry import available_models
+
     name = effective.config.run.model.strip().lower()
-    return ["lcdm", "pbuf"] if name == "all" else [name]
+    return list(available_models()) if name == "all" else [name]
 
 
 def store_directory(cli_store: str | None = None) -> str | None:

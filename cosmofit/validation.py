@@ -14,9 +14,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from cosmofit.errors import CosmofitError
+from cosmofit.models.registry import available_models
 
 Status = Literal["ok", "warning", "failed"]
-MODELS = ("lcdm", "pbuf")
 
 #: chi2 at the stored values must reproduce the stored chi2 this closely.
 CHI2_REPRODUCTION = 1e-8
@@ -85,7 +85,7 @@ def check_store(store_dir: str | None, tolerance: float) -> CheckRow:
 
     store = OptimizedParameterStore(store_dir, read_only=True)
     problems = []
-    for model in MODELS:
+    for model in available_models():
         problems.extend(store.check(model))
     if problems:
         return CheckRow(name="store", status="failed", summary=f"{problems[0]}", details=problems)
@@ -199,7 +199,7 @@ def check_regression(store_dir: str | None) -> CheckRow:
 
     store = OptimizedParameterStore(store_dir, read_only=True)
     problems, notes, checked = [], [], []
-    for model in MODELS:
+    for model in available_models():
         try:
             found, noted = _regression_for(store, model)
         except CosmofitError as error:

@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Model: lcdm, pbuf or wcdm.")]
+ModelOpt = Annotated[
+    str, typer.Option("--model", "-m", help="Model: lcdm, wcdm, w0wa, pbuf (any registered model).")
+]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -41,5 +43,10 @@ DatasetsArg = Annotated[
 ]
 ModelOrAllOpt = Annotated[
     str | None,
-    typer.Option("--model", "-m", help="lcdm, pbuf, wcdm or all.", show_default="lcdm"),
+    typer.Option(
+        "--model",
+        "-m",
+        help="A registered model (lcdm, wcdm, w0wa, pbuf) or all of them.",
+        show_default="lcdm",
+    ),
 ]

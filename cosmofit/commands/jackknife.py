@@ -13,7 +13,7 @@ from cosmofit.commands._compute import (
     WorkersOpt,
     run_on_engine,
 )
-from cosmofit.commands._options import SetOpt, StoreOpt
+from cosmofit.commands._options import ModelOpt, SetOpt, StoreOpt
 from cosmofit.commands._output import JsonOpt, fmt, plain, stdout
 
 HELP = """Refit with each dataset (--by dataset) or each CMB/BAO data point (--by point) left out.
@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
 
 def jackknife(
     datasets: Annotated[str, typer.Argument(help="Datasets, e.g. cmb,bao,sn.")],
-    model: Annotated[str, typer.Option("--model", "-m", help="lcdm, pbuf or wcdm.")] = "lcdm",
+    model: ModelOpt = "lcdm",
     by: Annotated[
         str, typer.Option("--by", help="Leave out each 'dataset' or each CMB/BAO 'point'.")
     ] = "dataset",

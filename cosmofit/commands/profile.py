@@ -13,7 +13,7 @@ from cosmofit.commands._compute import (
     WorkersOpt,
     run_on_engine,
 )
-from cosmofit.commands._options import SetOpt, StoreOpt
+from cosmofit.commands._options import ModelOpt, SetOpt, StoreOpt
 from cosmofit.commands._output import JsonOpt, fmt, plain, stdout
 
 HELP = """Profile likelihood of PARAM: chi2 minimised over the other parameters at each grid value.
@@ -48,7 +48,7 @@ def profile(
     param: Annotated[str, typer.Argument(help="The parameter to profile, e.g. Om0.")],
     datasets: Annotated[str, typer.Argument(help="Datasets, e.g. bao or cmb,bao,sn.")],
     grid: Annotated[str, typer.Option("--grid", help="LO:HI:N, N evenly spaced values of PARAM.")],
-    model: Annotated[str, typer.Option("--model", "-m", help="lcdm, pbuf or wcdm.")] = "lcdm",
+    model: ModelOpt = "lcdm",
     params: Annotated[
         str | None,
         typer.Option(

@@ -20,7 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-ModelArg = Annotated[str, typer.Argument(help="Model name: lcdm or pbuf.")]
+ModelArg = Annotated[str, typer.Argument(help="Model name (any registered model).")]
 
 
 def _open(store_dir):
@@ -37,15 +37,17 @@ def _print_warnings(store) -> None:
 
 @app.command("show")
 def show(
-    model: Annotated[str | None, typer.Argument(help="Model (default: lcdm and pbuf).")] = None,
+    model: Annotated[
+        str | None, typer.Argument(help="Model (default: every registered model).")
+    ] = None,
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Current defaults of each model: value, source dataset tag, run and date."""
-    from cosmofit.models.registry import get_model
+    from cosmofit.models.registry import available_models, get_model
 
     st = _open(store)
-    models = [get_model(model).name] if model else ["lcdm", "pbuf"]
+    models = [get_model(model).name] if model else list(available_models())
     documents = {m: st.get_model_defaults(m) for m in models}
     _print_warnings(st)
     if json_output:

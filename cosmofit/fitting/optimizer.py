@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,10 @@ METHODS = ("L-BFGS-B", "Nelder-Mead", "Powell", "trust-constr")
 #: Multi-start points are drawn inside this central part of the unit box, away
 #: from the hard bounds where models are least trustworthy.
 _START_MARGIN = 0.05
+#: Half-width (unit coordinates) of the first trust box, and the most boxes one start may use,
+#: for a gradient search that leapt into an unphysical region (see _trust_box_descent).
+_TRUST_BOX = 0.05
+_TRUST_BOX_STEPS = 200
 
 
 @dataclass
@@ -121,6 +126,7 @@ class ParameterOptimizer:
         self.max_iterations = max_iterations
         self.extra_options = dict(options or {})
         self.nfev = 0
+        self._met_unphysical = False
 
     # -- objective in the unit box ---------------------------------------------------
     def params_at(self, u: np.ndarray) -> dict[str, float]:
@@ -129,7 +135,10 @@ class ParameterOptimizer:
     def chi2_at(self, u: np.ndarray) -> float:
         self.nfev += 1
         value = float(self.objective(self.params_at(np.clip(u, 0.0, 1.0))))
-        return value if not math.isnan(value) else math.inf
+        if math.isnan(value) or math.isinf(value):
+            self._met_unphysical = True
+            return math.inf
+        return value
 
     # -- starts -------------------------------------------------------------------------
     def start_points(self, start: Mapping[str, float]) -> list[np.ndarray]:
@@ -158,22 +167,81 @@ class ParameterOptimizer:
         }[self.method]
         return {**base, **self.extra_options}
 
-    def _scipy_minimise(self, u0: np.ndarray):
+    def _scipy_minimise(self, u0: np.ndarray, method: str | None = None):
         from scipy.optimize import Bounds, minimize
 
+        method = method or self.method
         # Central differences: chi2 of ~1600 supernovae carries rounding noise that
         # one-sided 1e-8 steps would amplify into a useless gradient.
-        jac = "3-point" if self.method in ("L-BFGS-B", "trust-constr") else None
-        result = minimize(
-            self.chi2_at,
-            u0,
-            method=self.method,
-            jac=jac,
-            bounds=Bounds(np.zeros(u0.size), np.ones(u0.size)),
-            options=self.scipy_options(),
-        )
+        jac = "3-point" if method in ("L-BFGS-B", "trust-constr") else None
+        options = self.scipy_options() if method == self.method else {}
+        with warnings.catch_warnings():
+            # Finite differences next to a +inf point warn; the stall check below handles it.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = minimize(
+                self.chi2_at,
+                u0,
+                method=method,
+                jac=jac,
+                bounds=Bounds(np.zeros(u0.size), np.ones(u0.size)),
+                options=options,
+            )
         u = np.clip(np.asarray(result.x, dtype=float), 0.0, 1.0)
         return result, u, self.chi2_at(u)
+
+    def _trust_box_descent(self, u0: np.ndarray):
+        """The gradient method inside a box around the current point, moved until it rests.
+
+        Each box's first step stays inside the box, so it cannot leap into a distant
+        unphysical region; a box whose minimum lies on its edge is recentred there, and
+        one whose search meets +inf again is halved. Ends when the minimum is interior
+        (a local minimum of the full problem) or no box lowers chi2 any further.
+        """
+        from scipy.optimize import Bounds, minimize
+
+        u, chi2 = u0, self.chi2_at(u0)
+        radius, steps, result = _TRUST_BOX, 0, None
+        while steps < _TRUST_BOX_STEPS and radius > 1e-6:
+            steps += 1
+            low, high = np.maximum(u - radius, 0.0), np.minimum(u + radius, 1.0)
+            self._met_unphysical = False
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = minimize(
+                    self.chi2_at,
+                    u,
+                    method=self.method,
+                    jac="3-point",
+                    bounds=Bounds(low, high),
+                    options=self.scipy_options(),
+                )
+            u_new = np.clip(np.asarray(result.x, dtype=float), low, high)
+            chi2_new = self.chi2_at(u_new)
+            if not chi2_new < chi2:
+                if self._met_unphysical:
+                    radius *= 0.5
+                    continue
+                break
+            edge = ((u_new - low < 1e-3 * radius) & (low > 0.0)) | (
+                (high - u_new < 1e-3 * radius) & (high < 1.0)
+            )
+            u, chi2 = u_new, chi2_new
+            if not edge.any() and result.success:
+                break
+        return result, u, chi2, steps
+
+    def _gradient_search_stalled(self, u0: np.ndarray, u: np.ndarray) -> bool:
+        """True when a gradient method met +inf and then stopped where it began.
+
+        L-BFGS-B's first step spans the unit box; when it lands in an unphysical
+        region (+inf, e.g. w0 + wa >= 0) the finite-difference gradient there is
+        undefined and the method reports convergence at its start point.
+        """
+        return (
+            self.method in ("L-BFGS-B", "trust-constr")
+            and self._met_unphysical
+            and bool(np.all(np.abs(u - u0) < 1e-9))
+        )
 
     def minimise_from(self, u0: np.ndarray) -> StartOutcome:
         """One local minimisation from the unit-box point ``u0`` (one start)."""
@@ -190,10 +258,19 @@ class ParameterOptimizer:
                 self.nfev - nfev_before,
                 0,
             )
+        self._met_unphysical = False
         result, u, chi2 = self._scipy_minimise(u0)
         success = bool(result.success) and math.isfinite(chi2)
         message = str(result.message)
         nit = int(getattr(result, "nit", 0) or 0)
+        if self._gradient_search_stalled(u0, u):
+            result, u, chi2, steps = self._trust_box_descent(u0)
+            nit += steps
+            success = bool(result.success) and math.isfinite(chi2)
+            message = (
+                f"{self.method} stepped into an unphysical (+inf) region and restarted inside "
+                f"moving trust boxes ({steps} boxes): {result.message}"
+            )
         # L-BFGS-B ends with an "abnormal" line search when chi2 is flat to rounding
         # precision. Restart once from there: if the restart cannot lower chi2 any
         # further, the point is a minimum to machine precision.

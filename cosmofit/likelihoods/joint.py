@@ -18,7 +18,12 @@ import numpy as np
 from cosmofit.errors import DataError, PhysicsError
 from cosmofit.likelihoods.base import Likelihood, likelihood_class
 from cosmofit.models.registry import Model, get_model
-from cosmofit.physics.background import Background, PlanGroup
+from cosmofit.physics.background import (
+    SHARED_IN_BATCH,
+    Background,
+    PlanGroup,
+    unphysical_reason,
+)
 
 
 @dataclass
@@ -135,8 +140,18 @@ class JointLikelihood:
             None if ok else self._infinite(self._out_of_bounds(p))
             for ok, p in zip(inside.tolist(), full, strict=True)
         ]
+        for k in np.flatnonzero(inside).tolist():  # the model's own conditions, point by point
+            reason = unphysical_reason(self.model, full[k])
+            if reason is not None:
+                inside[k] = False
+                out[k] = self._infinite(reason)
         rows = np.flatnonzero(inside)
         if rows.size == 0:
+            return out
+        shared = [n for n in SHARED_IN_BATCH if n in columns and np.ptp(columns[n][rows]) > 0]
+        if shared:  # e.g. mnu varies: the neutrino arithmetic runs one point at a time
+            for k in rows.tolist():
+                out[k] = self.evaluate(full[k])
             return out
         bg = Background(self.model, {name: v[rows] for name, v in columns.items()})
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):

@@ -35,6 +35,9 @@ class ParamSpec:
     unit: str = ""
     label: str = ""
     doc: str = ""
+    #: A parameter added to a model later, whose default reproduces the model as it was
+    #: before: a stored record written without it is read with the default.
+    backfill: bool = False
 
     def __post_init__(self) -> None:
         low, high = self.bounds
@@ -71,7 +74,7 @@ class ParamSpec:
         return f"[{self.bounds[0]:g}, {self.bounds[1]:g}]"
 
 
-# Parameters shared by every flat model in cosmofit (PHYSICS.md section 2).
+# Parameters shared by every model in cosmofit (PHYSICS.md sections 2 and 7).
 H0 = ParamSpec(
     "H0", 67.4, (20.0, 150.0), unit="km/s/Mpc", label="H_0", doc="Hubble constant today."
 )
@@ -98,7 +101,7 @@ NEFF = ParamSpec(
     (1.0, 10.0),
     optimizable=False,
     label="N_eff",
-    doc="Effective number of massless neutrino species.",
+    doc="Effective number of relativistic neutrino species (the massive eigenstate included).",
 )
 TCMB = ParamSpec(
     "Tcmb",
@@ -111,4 +114,27 @@ TCMB = ParamSpec(
     doc="CMB temperature today.",
 )
 
-COMMON_PARAMS: tuple[ParamSpec, ...] = (H0, OM0, OBH2, NS, NEFF, TCMB)
+MNU = ParamSpec(
+    "mnu",
+    0.0,
+    (0.0, 1.0),
+    optimizable=False,
+    unit="eV",
+    label="sum m_nu",
+    doc=(
+        "Sum of neutrino masses, in one massive eigenstate (the rest of Neff massless); "
+        "included in Om0."
+    ),
+    backfill=True,
+)
+OK0 = ParamSpec(
+    "Ok0",
+    0.0,
+    (-0.3, 0.3),
+    optimizable=False,
+    label="Omega_k",
+    doc="Spatial curvature density today; dark energy closes the budget.",
+    backfill=True,
+)
+
+COMMON_PARAMS: tuple[ParamSpec, ...] = (H0, OM0, OBH2, NS, NEFF, TCMB, MNU)

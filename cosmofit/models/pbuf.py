@@ -6,12 +6,18 @@ z << 1000 (shifting the sound horizon); ``alpha``, ``Rmax``, ``eps0`` and
 ``n_eps`` act only through the amplitude alpha*eps0/sqrt(Rmax) (at most 2e-5)
 and the slope n_eps, so background data barely constrain them. With
 ``k_sat = 1`` and ``eps0 = 0`` the model is LCDM.
+
+It gains the massive neutrinos of every model (``mnu``: part of Om0 today,
+their own Fermi-Dirac density at all z, untouched by k_sat, which rescales
+only the massless radiation). It stays flat: its closure is defined for a flat
+budget, and no curvature is added to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cosmofit.models.budget import neutrino_terms
 from cosmofit.models.params import COMMON_PARAMS, ParamSpec
 from cosmofit.models.registry import Model, register_model
 
@@ -55,6 +61,15 @@ def pbuf_e2(z, p: Mapping[str, float], omega_r: float):
     q2 = q * q
     omega_sigma = amplitude * a ** p["n_eps"] / (1.0 + q2 * q2)  # a**0 == 1 exactly
     omega_lambda = 1.0 - p["Om0"] - omega_r * (1.0 + (k_sat - 1.0) * g0) - amplitude
+    nu, nu_today = neutrino_terms(a, p)  # massive neutrinos: inside Om0 today, not rescaled
+    if nu_today:
+        return (
+            (p["Om0"] - nu_today) * (a2 * a)
+            + nu
+            + omega_r * (a2 * a2) * (1.0 + rescale / (_Z_TRANSITION + a))
+            + omega_sigma
+            + omega_lambda
+        )
     return (
         p["Om0"] * (a2 * a)
         + omega_r * (a2 * a2) * (1.0 + rescale / (_Z_TRANSITION + a))

@@ -18,27 +18,35 @@ from cosmofit.errors import ParameterError, UsageError
 from cosmofit.models.params import ParamSpec
 
 #: ``E2(z, p, omega_r) -> E(z)^2`` with ``z`` an array, ``p`` the full parameter
-#: mapping and ``Or`` the radiation density today (Omega_r, not omega_r). It must
-#: broadcast: for a batch of points every value of ``p`` (and ``Or``) is a (P, 1)
-#: column and the result is (P, len(z)), so use numpy operations, not ``math``
-#: functions or ``if`` on parameter values.
+#: mapping and ``Or`` the massless radiation density today (Omega_r, not omega_r).
+#: It must broadcast: for a batch of points every value of ``p`` (and ``Or``) is a
+#: (P, 1) column and the result is (P, len(z)), so use numpy operations, not
+#: ``math`` functions or ``if`` on parameter values.
 E2Function = Callable[[Any, Mapping[str, float], float], Any]
+#: ``unphysical(p) -> reason or None``: a model's own validity condition beyond E^2 > 0.
+ValidityFunction = Callable[[Mapping[str, float]], str | None]
 
 MODELS: dict[str, Model] = {}
 
 #: Modules that define the built-in models; imported on first lookup so that
 #: ``cosmofit --help`` does not pay for them.
-_BUILTIN_MODULES = ("cosmofit.models.lcdm", "cosmofit.models.pbuf", "cosmofit.models.wcdm")
+_BUILTIN_MODULES = (
+    "cosmofit.models.lcdm",
+    "cosmofit.models.pbuf",
+    "cosmofit.models.wcdm",
+    "cosmofit.models.w0wa",
+)
 
 
 @dataclass(frozen=True)
 class Model:
-    """A flat background cosmology: its parameters and its expansion rate."""
+    """A background cosmology: its parameters, its expansion rate and when it is unphysical."""
 
     name: str
     description: str
     params: tuple[ParamSpec, ...]
     e2: E2Function = field(repr=False)
+    unphysical: ValidityFunction | None = field(default=None, repr=False)
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -52,6 +60,22 @@ class Model:
     def optimizable(self) -> tuple[str, ...]:
         """Parameters the optimizer moves when the user does not choose (the default set)."""
         return tuple(p.name for p in self.params if p.optimizable)
+
+    def why_unphysical(self, params: Mapping[str, float]) -> str | None:
+        """The model's own reason this point is unphysical (None if it has none)."""
+        return None if self.unphysical is None else self.unphysical(params)
+
+    def backfilled(self, values: Mapping[str, float]) -> dict[str, float]:
+        """``values`` with the defaults of parameters added since they were written.
+
+        Only parameters marked ``backfill`` (whose default reproduces the model as
+        it was before they existed) are filled; anything else missing stays missing.
+        """
+        out = dict(values)
+        for p in self.params:
+            if p.backfill and p.name not in out:
+                out[p.name] = p.default
+        return out
 
     def spec(self, name: str) -> ParamSpec:
         for p in self.params:

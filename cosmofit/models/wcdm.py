@@ -1,29 +1,28 @@
-"""Flat wCDM: dark energy with a constant equation of state w (w = -1 is LCDM)."""
+"""wCDM: dark energy with a constant equation of state w (w = -1 is LCDM)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cosmofit.models.params import COMMON_PARAMS, ParamSpec
+from cosmofit.models.budget import budget_without_dark_energy
+from cosmofit.models.params import COMMON_PARAMS, OK0, ParamSpec
 from cosmofit.models.registry import Model, register_model
 
 W = ParamSpec("w", -1.0, (-3.0, 0.0), label="w", doc="Dark-energy equation of state p/rho.")
 
 
 def wcdm_e2(z, p: Mapping[str, float], omega_r: float):
-    """E(z)^2 = Om0 (1+z)^3 + Or (1+z)^4 + Ode (1+z)^(3(1+w)), Ode = 1 - Om0 - Or."""
+    """E(z)^2 = [matter, radiation, neutrinos, curvature] + Ode0 (1+z)^(3(1+w))."""
     a = 1.0 + z
-    a2 = a * a
-    om = p["Om0"]
-    de = (1.0 - om - omega_r) * a ** (3.0 * (1.0 + p["w"]))
-    return om * (a2 * a) + omega_r * (a2 * a2) + de
+    rest, omega_de = budget_without_dark_energy(a, p, omega_r)
+    return rest + omega_de * a ** (3.0 * (1.0 + p["w"]))
 
 
 WCDM = register_model(
     Model(
         name="wcdm",
-        description="Flat wCDM (constant dark-energy equation of state)",
-        params=(*COMMON_PARAMS, W),
+        description="wCDM (constant dark-energy equation of state)",
+        params=(*COMMON_PARAMS, W, OK0),
         e2=wcdm_e2,
     )
 )

@@ -28,6 +28,7 @@ from cosmofit.errors import PhysicsError
 from cosmofit.models.registry import Model, get_model
 from cosmofit.physics.constants import C_KM_S, omega_gamma_h2, omega_radiation_h2
 from cosmofit.physics.early import z_drag_eisenstein_hu, z_star_hu_sugiyama
+from cosmofit.physics.neutrinos import massless_neff, omega_nu_h2_today
 
 #: Largest redshift a distance can be requested at (deep in radiation domination).
 GRID_Z_MAX = 1e8
@@ -160,12 +161,69 @@ class PlanGroup:
         self.bounds = np.cumsum([0] + [plan.node_z.size for plan in self.plans])
 
 
+#: Parameters a batch must share (the neutrino and radiation arithmetic is per value).
+SHARED_IN_BATCH = ("Tcmb", "Neff", "mnu")
+
+
 def _as_point_arrays(params: Mapping[str, float]) -> tuple[dict, bool]:
-    """Parameters as given (floats: one point) or as (P, 1) columns (a batch)."""
+    """Parameters as given (floats: one point) or as (P, 1) columns (a batch).
+
+    In a batch, :data:`SHARED_IN_BATCH` parameters become one float.
+    """
     batched = any(isinstance(v, np.ndarray) and v.ndim for v in params.values())
     if not batched:
         return dict(params), False
-    return {k: np.asarray(v, dtype=float).reshape(-1, 1) for k, v in params.items()}, True
+    out = {}
+    for name, value in params.items():
+        column = np.asarray(value, dtype=float).reshape(-1, 1)
+        if name in SHARED_IN_BATCH:
+            if np.any(column != column[0, 0]):
+                raise PhysicsError(
+                    f"a batch of points must share {name}; evaluate such points one by one"
+                )
+            out[name] = float(column[0, 0])
+        else:
+            out[name] = column
+    return out, True
+
+
+def transverse_comoving_distance(dc, ok0, hubble_distance):
+    """D_M from D_C: sinh for an open (Ok0 > 0), sin for a closed (Ok0 < 0) universe.
+
+    ``dc`` and the result share units with ``hubble_distance`` = c/H0; Ok0 = 0 returns
+    ``dc`` itself (flat models stay bit for bit). ``ok0`` may be a batch's (P, 1) column.
+    """
+    if np.ndim(ok0) == 0:
+        if ok0 == 0.0:
+            return dc
+        k = math.sqrt(abs(ok0)) / hubble_distance
+        return (np.sinh(k * dc) if ok0 > 0.0 else np.sin(k * dc)) / k
+    k = np.sqrt(np.abs(ok0)) / hubble_distance
+    k_safe = np.where(k > 0.0, k, 1.0)
+    curved = np.where(ok0 > 0.0, np.sinh(k_safe * dc), np.sin(k_safe * dc)) / k_safe
+    return np.where(ok0 == 0.0, dc, curved)
+
+
+def unphysical_reason(model: Model, params: Mapping[str, float]) -> str | None:
+    """Why one parameter point is unphysical before any E(z) is computed, or None.
+
+    The model's own condition (e.g. w0 + wa >= 0) and neutrinos heavier than all
+    the matter (Om0 includes them). E(z)^2 <= 0 is found where distances are needed.
+    """
+    reason = model.why_unphysical(params)
+    if reason is not None:
+        return f"{model.name} is unphysical at this point: {reason}"
+    mnu = params.get("mnu", 0.0)
+    if mnu:
+        omega_nu = omega_nu_h2_today(mnu, params["Tcmb"], params["Neff"])
+        omega_m = params["Om0"] * (params["H0"] / 100.0) ** 2
+        if omega_nu >= omega_m:
+            return (
+                f"{model.name} is unphysical at this point: the neutrinos (omega_nu = "
+                f"{omega_nu:.3g}) outweigh all matter (Om0 h^2 = {omega_m:.3g}); "
+                "raise Om0 or lower mnu"
+            )
+    return None
 
 
 class Background:
@@ -187,12 +245,23 @@ class Background:
         self.H0 = p["H0"]
         self.h = self.H0 / 100.0
         self.omega_gamma = omega_gamma_h2(p["Tcmb"])
-        self.omega_r = omega_radiation_h2(p["Tcmb"], p["Neff"])
+        mnu = p.get("mnu", 0.0)
+        # Massless radiation: photons and the part of Neff not in the massive eigenstate.
+        self.omega_r = omega_radiation_h2(p["Tcmb"], massless_neff(p["Neff"], mnu))
         self.Or = self.omega_r / self.h**2
         self.omega_b = p["Obh2"]
-        self.omega_m = p["Om0"] * self.h**2
+        self.omega_m = p["Om0"] * self.h**2  # massive neutrinos included
+        self.omega_nu = omega_nu_h2_today(mnu, p["Tcmb"], p["Neff"])
+        # Cold matter: what the z* and z_d fitting formulae mean by omega_m (their
+        # calibrations had massless neutrinos, and ours are relativistic at those epochs).
+        self.omega_cb = self.omega_m - self.omega_nu
+        self.Ok0 = p.get("Ok0", 0.0)
         self.hubble_distance = C_KM_S / self.H0
         self._inv_e: dict[int, np.ndarray] = {}  # 1/E at a plan's nodes, by id(plan)
+        if not self.batched:  # a batch's points are checked one by one by its caller
+            reason = unphysical_reason(model, p)
+            if reason is not None:
+                raise PhysicsError(reason)
 
     def prepare(self, group: PlanGroup) -> None:
         """Evaluate 1/E on the nodes of every plan of ``group`` at once, for later use."""
@@ -248,16 +317,20 @@ class Background:
         return dc, self.hubble_distance * plan.rates(inv_e)
 
     def transverse_distance(self, dc):
-        """D_M from D_C [Mpc]: equal for the flat models (the hook for curvature)."""
-        return dc
+        """D_M from D_C [Mpc] (equal for a flat model)."""
+        return transverse_comoving_distance(dc, self.Ok0, self.hubble_distance)
 
     def transverse_distance_planned(self, plan: GridPlan) -> np.ndarray:
         """D_M [Mpc] at the planned redshifts."""
         return self.transverse_distance(self.comoving_distance_planned(plan))
 
+    def DC(self, z) -> np.ndarray:
+        """Line-of-sight comoving distance [Mpc]."""
+        return self.comoving_distance_planned(GridPlan.for_redshifts(z))
+
     def DM(self, z) -> np.ndarray:
-        """Transverse comoving distance [Mpc]."""
-        return self.transverse_distance_planned(GridPlan(z))
+        """Transverse comoving distance [Mpc] (D_C for a flat model)."""
+        return self.transverse_distance_planned(GridPlan.for_redshifts(z))
 
     def DA(self, z) -> np.ndarray:
         """Angular diameter distance [Mpc]."""
@@ -297,8 +370,8 @@ class Background:
     @cached_property
     def _early(self) -> dict[str, np.ndarray]:
         """z*, z_drag and the sound horizons there (22 evaluations of E)."""
-        z_star = z_star_hu_sugiyama(self.omega_b, self.omega_m)
-        z_drag = z_drag_eisenstein_hu(self.omega_b, self.omega_m)
+        z_star = z_star_hu_sugiyama(self.omega_b, self.omega_cb)
+        z_drag = z_drag_eisenstein_hu(self.omega_b, self.omega_cb)
         s_star, s_drag = (1.0 + z_star) ** -0.5, (1.0 + z_drag) ** -0.5
         starts = self._panel_limits(0.0, s_star)
         ends = self._panel_limits(s_star, s_drag)
@@ -328,12 +401,12 @@ class Background:
 
     @property
     def z_star(self) -> float:
-        """Photon decoupling redshift (Hu & Sugiyama 1996)."""
+        """Photon decoupling redshift (Hu & Sugiyama 1996, with the cold matter omega_cb)."""
         return self.early("z_star")
 
     @property
     def z_drag(self) -> float:
-        """Baryon drag redshift (Eisenstein & Hu 1998, calibrated to CAMB)."""
+        """Baryon drag redshift (Eisenstein & Hu 1998, calibrated to CAMB; cold matter omega_cb)."""
         return self.early("z_drag")
 
     @property

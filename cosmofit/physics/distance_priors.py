@@ -14,7 +14,13 @@ the BAO keep) Planck's own best fit lands ~10 sigma away in l_A. Their recipe:
 * Planck's baseline cosmology, whose Omega_m includes one 0.06 eV neutrino:
   that neutrino is relativistic before decoupling, so it is left out of the
   matter term of the sound-horizon integral (it is inside Omega_r there) and
-  counted as matter in the distance to z*.
+  counted as matter in the distance to z*. A model with a neutrino mass
+  parameter uses its own ``mnu`` here (0 means massless: nothing is left out);
+  the recipe keeps this simple treatment rather than the exact Fermi-Dirac
+  density of :mod:`cosmofit.physics.neutrinos`, because it is the one the
+  priors were built with;
+* spatial curvature through the model's E(z) and D_M = S_k(D_C), as for every
+  distance (:func:`cosmofit.physics.background.transverse_comoving_distance`).
 
 The model's own E(z) is used throughout (with the radiation above), so a
 model that changes the expansion history (PBUF's k_sat, w) still moves R and l_A.
@@ -34,6 +40,7 @@ import numpy as np
 
 from cosmofit.errors import PhysicsError
 from cosmofit.models.registry import Model
+from cosmofit.physics.background import transverse_comoving_distance
 from cosmofit.physics.constants import C_KM_S
 from cosmofit.physics.early import z_star_hu_sugiyama
 
@@ -119,6 +126,9 @@ def distance_priors(
     batched = np.ndim(H0) > 0
     if mnu_ev is None:
         mnu_ev = params.get("mnu", PLANCK_BASELINE_MNU_EV)
+    if params.get("mnu", 0.0):
+        # The recipe's own neutrino treatment replaces the exact one of the model's E(z).
+        params = {**params, "mnu": 0.0}
     h2 = (H0 / 100.0) ** 2
     omega_m = Om0 * h2
     Or = radiation_density(omega_m, tcmb) / h2
@@ -138,9 +148,10 @@ def distance_priors(
     z = np.concatenate([one_plus_z, zp1], axis=-1) - 1.0
     e2 = _checked(model, model.e2(z, params, Or), z, batched, RECIPE_RADIATION)
     n_dm = _DM_NODES.size
-    dm_star = (
+    dc_star = (
         hubble_distance * x_star * _sum(_DM_WEIGHTS * one_plus_z / np.sqrt(e2[..., :n_dm]), batched)
     )
+    dm_star = transverse_comoving_distance(dc_star, params.get("Ok0", 0.0), hubble_distance)
     e2_early = _checked(model, e2[..., n_dm:] - Onu * zp1**3, zp1 - 1.0, batched, NEUTRINO_OUT)
     a2_e = a * a * np.sqrt(e2_early)
     integrand = 1.0 / (a2_e * np.sqrt(3.0 * (1.0 + baryon_loading(omega_b, tcmb) * a)))

@@ -1,5 +1,5 @@
 """The report's figures as inline SVG: SN residuals, BAO distances, CMB pulls, chi2 history,
-and one delta chi2 curve per profile run.
+the w0-wa plane of dark-energy fits, and one delta chi2 curve per profile run.
 
 Figures draw the models at the parameter values stored in the summary; they
 show curves, never numbers a table reports. Matplotlib is driven through its
@@ -279,6 +279,55 @@ def chi2_history(summary: dict[str, Any]) -> Any:
     return figure
 
 
+def dark_energy_fits(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Models whose last optimization moved both w0 and wa (any registered model with them)."""
+    out = {}
+    for model, section in summary["models"].items():
+        last = section["last_optimization"]
+        if last is not None and {"w0", "wa"} <= set(last["optimized"]):
+            out[model] = last
+    return out
+
+
+def w0wa_plane(summary: dict[str, Any]) -> Any:
+    """Best-fit (w0, wa) of each dark-energy fit with its Hessian errors, against LCDM.
+
+    Shaded: w0 + wa >= 0, where the model is unphysical. Dotted: w0 = -1 (w today)
+    and w0 + wa = -1 (w at high redshift), the phantom divide of each epoch.
+    """
+    import numpy as np
+
+    fits = dark_energy_fits(summary)
+    figure, (axes,) = _new_figure(5.0, 4.0)
+    w0 = np.linspace(-3.0, 1.0, 2)
+    axes.fill_between(w0, -w0, 2.0, color="#dddddd", label="w0 + wa >= 0 (unphysical)")
+    axes.axvline(-1.0, color="#888888", linestyle=":", linewidth=0.8)
+    axes.plot(w0, -1.0 - w0, color="#888888", linestyle=":", linewidth=0.8)
+    axes.plot([-1.0], [0.0], "k*", markersize=10, label="LCDM (w0 = -1, wa = 0)")
+    for colour, (model, last) in zip(COLOURS * len(fits), fits.items(), strict=False):
+        x, y = last["final"]["w0"], last["final"]["wa"]
+        errors = last["errors"]
+        axes.errorbar(
+            [x],
+            [y],
+            xerr=[errors["w0"]] if "w0" in errors else None,
+            yerr=[errors["wa"]] if "wa" in errors else None,
+            fmt="o",
+            color=colour,
+            capsize=3,
+            label=literal(f"{model} ({last['dataset_tag']} fit)"),
+        )
+    points = [(last["final"]["w0"], last["final"]["wa"]) for last in fits.values()]
+    xs = [p[0] for p in points] + [-1.0]
+    ys = [p[1] for p in points] + [0.0]
+    axes.set_xlim(max(min(xs) - 0.5, -3.0), min(max(xs) + 0.5, 1.0))
+    axes.set_ylim(max(min(ys) - 1.0, -3.0), min(max(ys) + 1.0, 2.0))
+    axes.set_xlabel("w0")
+    axes.set_ylabel("wa")
+    axes.legend(loc="best", fontsize=7)
+    return figure
+
+
 #: Figures in page order: key, title, caption, drawing function.
 FIGURES: tuple[tuple[str, str, str, Callable[[dict[str, Any]], Any]], ...] = (
     (
@@ -302,6 +351,15 @@ FIGURES: tuple[tuple[str, str, str, Callable[[dict[str, Any]], Any]], ...] = (
         cmb_pulls,
     ),
     (
+        "w0wa",
+        "Dark energy: the w0-wa plane",
+        "Best-fit (w0, wa) of each stored dark-energy fit with 1-sigma Hessian errors "
+        "(each alone: their strong correlation is not drawn), LCDM (star), the "
+        "unphysical region w0 + wa >= 0 (shaded) and w = -1 today and at high "
+        "redshift (dotted).",
+        w0wa_plane,
+    ),
+    (
         "history",
         "chi2 history",
         "Total chi2 of each stored optimization over time (symmetric-log axis).",
@@ -321,6 +379,8 @@ def render_plots(summary: dict[str, Any]) -> list[Plot]:
     plots = []
     with rc_context(STYLE):
         for key, title, caption, draw in FIGURES:
+            if key == "w0wa" and not dark_energy_fits(summary):
+                continue  # drawn only for stores that hold a w0-wa fit
             if key in ("sn", "bao", "cmb") and key not in summary["plot_datasets"]:
                 plots.append(Plot(key, title, caption, None, f"no {key} dataset is registered"))
                 continue

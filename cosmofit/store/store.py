@@ -294,19 +294,20 @@ class OptimizedParameterStore:
                 f"latest run {latest.run_id} is {_format_duration(age)} old "
                 f"(limit {_format_duration(max_age.total_seconds())})"
             )
-        if set(latest.final) != set(spec.param_names):
+        final = spec.backfilled(latest.final)  # parameters added since take their defaults
+        if set(final) != set(spec.param_names):
             return None, (
                 f"parameters changed since run {latest.run_id} "
-                f"({', '.join(sorted(set(latest.final) ^ set(spec.param_names)))})"
+                f"({', '.join(sorted(set(final) ^ set(spec.param_names)))})"
             )
         for param in spec.params:
-            value = latest.final[param.name]
+            value = final[param.name]
             if not param.contains(value):
                 return None, (
                     f"value out of current bounds in run {latest.run_id}: "
                     f"{param.name}={value:g} not in {param.describe_bounds()}"
                 )
-        values = {name: latest.final[name] for name in spec.param_names}
+        values = {name: final[name] for name in spec.param_names}
         return values, f"warm start from run {latest.run_id} (age {_format_duration(age)})"
 
     def validate_cross_model_consistency(self, tolerance: float = 1e-3) -> ConsistencyReport:
@@ -501,15 +502,16 @@ class OptimizedParameterStore:
                 )
 
     def _check_restorable(self, spec: Model, record: OptimizationRecord) -> None:
-        if set(record.final) != set(spec.param_names):
+        final = spec.backfilled(record.final)
+        if set(final) != set(spec.param_names):
             raise StoreError(
                 f"run {record.run_id} has parameters {', '.join(sorted(record.final))} but "
                 f"{spec.name} now has {', '.join(spec.param_names)}; restore a newer run"
             )
         for param in spec.params:
-            if not param.contains(record.final[param.name]):
+            if not param.contains(final[param.name]):
                 raise StoreError(
-                    f"run {record.run_id}: {param.name}={record.final[param.name]:g} is outside "
+                    f"run {record.run_id}: {param.name}={final[param.name]:g} is outside "
                     f"the current bounds {param.describe_bounds()}; restore a different run"
                 )
 
@@ -519,6 +521,7 @@ class OptimizedParameterStore:
         """Restore record and entries that put every parameter at run ``run_id``'s values."""
         source = self.get_record(spec.name, run_id)
         self._check_restorable(spec, source)
+        final = spec.backfilled(source.final)
         moment = utc_now()
         record = source.model_copy(
             update={
@@ -526,7 +529,7 @@ class OptimizedParameterStore:
                 "kind": "restore",
                 "timestamp": format_timestamp(moment),
                 "start": start,
-                "final": {name: source.final[name] for name in spec.param_names},
+                "final": {name: final[name] for name in spec.param_names},
                 "chi2_start": None,
                 "optimized": [],
                 "fixed": [],

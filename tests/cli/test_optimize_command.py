@@ -60,7 +60,7 @@ def test_lcdm_on_planck_priors_reaches_zero_and_is_stored(run_cli, store_dir):
     assert set(result) >= OPTIMIZE_KEYS
     assert result["chi2"]["total"] < 1e-6
     assert result["optimized"] == ["H0", "Om0", "Obh2", "ns"]
-    assert result["fixed"] == ["Neff", "Tcmb"] and result["frozen"] == []
+    assert result["fixed"] == ["Neff", "Tcmb", "mnu", "Ok0"] and result["frozen"] == []
     assert result["converged"] and result["stored"]
     assert result["unconstrained"] == ["ns"] and "ns" not in result["errors"]
     assert result["errors"]["H0"] > 0
@@ -164,10 +164,10 @@ def test_invalid_requests_exit_2_and_write_nothing(run_cli, store_dir, args, mes
     assert not store_dir.exists()
 
 
-def test_model_all_runs_both_and_checks_consistency(run_cli, store_dir):
+def test_model_all_runs_every_model_and_checks_consistency(run_cli, store_dir):
     proc = run_cli("optimize", "cmb", "--model", "all", "--json", check=True)
     payload = json.loads(proc.stdout)
-    assert [r["model"] for r in payload["results"]] == ["lcdm", "pbuf"]
+    assert [r["model"] for r in payload["results"]] == ["lcdm", "pbuf", "wcdm", "w0wa"]
     assert {row["param"] for row in payload["consistency"]["rows"]} == {"H0", "Om0", "Obh2", "ns"}
     fit = json.loads(run_cli("fit", "joint", "--model", "all", "--json", check=True).stdout)
-    assert [r["model"] for r in fit["results"]] == ["lcdm", "pbuf"]
+    assert [r["model"] for r in fit["results"]] == ["lcdm", "pbuf", "wcdm", "w0wa"]

@@ -116,6 +116,24 @@ def test_fixed_parameters_reach_the_objective():
     assert outcome.best["x"] == pytest.approx(2.5, abs=1e-5)
 
 
+def test_unphysical_region_in_the_first_step_does_not_fake_convergence():
+    # L-BFGS-B's first step spans the unit box; for w0wa it lands where w0 + wa >= 0
+    # (+inf). The fit must still move to the minimum, not report convergence at its start.
+    import cosmofit
+
+    likelihood = cosmofit.load_likelihood("desi_dr2,pantheon+", "w0wa")
+    model = likelihood.model
+    names = ("Om0", "w0", "wa", "H0")
+    fixed = {k: v for k, v in model.defaults.items() if k not in names}
+    opt = ParameterOptimizer(likelihood.chi2, [model.spec(n) for n in names], fixed)
+    outcome = opt.run(model.defaults)
+    assert outcome.chi2 < outcome.chi2_start - 10.0
+    assert outcome.best["w0"] > -0.95 and outcome.best["wa"] < 0.0
+    # Nothing better within reach: a second run from the optimum stays there.
+    again = ParameterOptimizer(likelihood.chi2, [model.spec(n) for n in names], fixed)
+    assert again.run({**fixed, **outcome.best}).chi2 == pytest.approx(outcome.chi2, abs=1e-4)
+
+
 def test_infinite_everywhere_raises_with_reason():
     with pytest.raises(OptimizationError, match="no start converged"):
         ParameterOptimizer(lambda p: math.inf, [X]).run({"x": 0.0})

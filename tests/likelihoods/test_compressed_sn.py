@@ -17,6 +17,8 @@ from cosmofit.models.registry import Model, available_models, get_model
 
 SN_DATASETS = ("pantheon+", "union3")
 POINTS_PER_CASE = 1000
+#: points drawn per case; corners with curvature or heavy neutrinos are often unphysical
+BOX_POINTS = 1250
 TOLERANCE = 1e-6
 
 
@@ -42,7 +44,7 @@ def box_points(model: Model, n: int, seed: int) -> list[dict[str, float]]:
     return corners + points
 
 
-def worst_difference(dataset: str, model: str, n: int = POINTS_PER_CASE) -> tuple[float, int]:
+def worst_difference(dataset: str, model: str, n: int = BOX_POINTS) -> tuple[float, int]:
     """max |chi2_compressed - chi2_dense| over ``n`` box points, and how many were finite."""
     compressed = cosmofit.load_likelihood(dataset, model)
     dense = cosmofit.load_likelihood(dataset, model, exact=True)
@@ -58,7 +60,7 @@ def worst_difference(dataset: str, model: str, n: int = POINTS_PER_CASE) -> tupl
 @pytest.mark.parametrize("dataset", SN_DATASETS)
 def test_compressed_sn_chi2_matches_dense_form_over_the_bound_box(dataset, model):
     worst, finite = worst_difference(dataset, model)
-    assert finite >= POINTS_PER_CASE * 0.9
+    assert finite >= POINTS_PER_CASE
     assert worst <= TOLERANCE, f"{dataset}/{model}: |delta chi2| = {worst:.3g}"
 
 
@@ -67,6 +69,8 @@ def test_compressed_sn_profiled_magnitude_matches_dense_form(dataset):
     compressed = cosmofit.load_likelihood(dataset, "wcdm")
     dense = cosmofit.load_likelihood(dataset, "wcdm", exact=True)
     for point in box_points(get_model("wcdm"), 20, seed=3):
+        if not math.isfinite(dense.chi2(point)):  # an unphysical corner has no M_best
+            continue
         key = f"M_best[{dataset}]"
         assert compressed.derived(point)[key] == pytest.approx(dense.derived(point)[key], abs=1e-9)
 

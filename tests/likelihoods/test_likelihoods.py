@@ -20,14 +20,26 @@ def dense_chi2(residual, cov):
 
 
 def test_cmb_chi2_at_defaults_is_pinned():
-    # Chen et al.'s recipe: the built-in lcdm defaults (67.4, 0.315, 0.02237) sit near the
-    # Planck centre; PBUF's k_sat = 0.9762 shifts the sound horizon and costs ~24.
-    assert cosmofit.load_likelihood("cmb", "lcdm").chi2({}) == pytest.approx(0.562, abs=0.01)
-    assert cosmofit.load_likelihood("cmb", "pbuf").chi2({}) == pytest.approx(24.2, abs=0.3)
+    # Chen et al.'s recipe with Planck's baseline neutrino (mnu = 0.06 eV): the built-in
+    # lcdm defaults (67.4, 0.315, 0.02237) sit near the Planck centre; PBUF's
+    # k_sat = 0.9762 shifts the sound horizon and costs ~24.
+    baseline = {"mnu": 0.06}
+    assert cosmofit.load_likelihood("cmb", "lcdm").chi2(baseline) == pytest.approx(0.562, abs=0.01)
+    assert cosmofit.load_likelihood("cmb", "pbuf").chi2(baseline) == pytest.approx(24.2, abs=0.3)
+    # Massless neutrinos (the default mnu = 0) keep all of Om0 as matter before decoupling:
+    # a smaller sound horizon, l_A up by ~0.3 (3 sigma) at the same parameters.
+    assert cosmofit.load_likelihood("cmb", "lcdm").chi2({}) == pytest.approx(12.32, abs=0.05)
+    assert cosmofit.load_likelihood("cmb", "pbuf").chi2({}) == pytest.approx(0.465, abs=0.01)
 
 
-def recipe_by_quadrature(model, params, mnu_ev=0.06):
-    """R and l_A of Chen, Huang & Wang (2019) written out with scipy.integrate.quad."""
+def recipe_by_quadrature(model, params):
+    """R and l_A of Chen, Huang & Wang (2019) written out with scipy.integrate.quad.
+
+    The model's neutrino mass is the recipe's: matter in D_M(z*), left out of the
+    matter term before decoupling. Curvature bends D_C into D_M.
+    """
+    mnu_ev = params.get("mnu", 0.0)
+    params = {**params, "mnu": 0.0}
     h = params["H0"] / 100.0
     omega_m = params["Om0"] * h * h
     theta4 = (params["Tcmb"] / 2.7) ** 4
@@ -44,6 +56,11 @@ def recipe_by_quadrature(model, params, mnu_ev=0.06):
         return float(model.e2(np.array([z]), params, Or)[0])
 
     dm = quad(lambda z: e2(z) ** -0.5, 0.0, z_star, epsrel=1e-12, limit=400)[0]
+    ok = params.get("Ok0", 0.0)
+    if ok > 0:
+        dm = math.sinh(math.sqrt(ok) * dm) / math.sqrt(ok)
+    elif ok < 0:
+        dm = math.sin(math.sqrt(-ok) * dm) / math.sqrt(-ok)
     rs = quad(
         lambda a: (
             1.0 / (a * a * math.sqrt(e2(1 / a - 1) - Onu / a**3) * math.sqrt(3 * (1 + r_b * a)))
@@ -59,10 +76,13 @@ def recipe_by_quadrature(model, params, mnu_ev=0.06):
 @pytest.mark.parametrize(
     ("model", "point"),
     [
-        ("lcdm", {"H0": 67.7, "Om0": 0.31, "Obh2": 0.0224}),
+        ("lcdm", {"H0": 67.7, "Om0": 0.31, "Obh2": 0.0224, "mnu": 0.06}),
         ("lcdm", {"H0": 74.0, "Om0": 0.25, "Obh2": 0.021, "Tcmb": 2.8}),
-        ("pbuf", {"H0": 68.5, "Om0": 0.30, "Obh2": 0.0225, "k_sat": 0.9}),
-        ("wcdm", {"H0": 66.0, "Om0": 0.33, "Obh2": 0.0222, "w": -0.8}),
+        ("pbuf", {"H0": 68.5, "Om0": 0.30, "Obh2": 0.0225, "k_sat": 0.9, "mnu": 0.06}),
+        ("wcdm", {"H0": 66.0, "Om0": 0.33, "Obh2": 0.0222, "w": -0.8, "mnu": 0.2}),
+        ("w0wa", {"H0": 64.0, "Om0": 0.34, "Obh2": 0.0223, "w0": -0.7, "wa": -1.0}),
+        ("lcdm", {"H0": 69.0, "Om0": 0.30, "Obh2": 0.0224, "Ok0": 0.04, "mnu": 0.1}),
+        ("w0wa", {"H0": 65.0, "Om0": 0.32, "Obh2": 0.0222, "Ok0": -0.03, "w0": -0.9, "wa": 0.2}),
     ],
 )
 def test_cmb_observables_against_the_recipe_by_quadrature(model, point):
@@ -80,14 +100,15 @@ def test_cmb_observables_against_the_recipe_by_quadrature(model, point):
 def test_cmb_recipe_is_not_the_full_physics_sound_horizon():
     # The BAO keep the full-physics r_s (photons + Neff massless neutrinos, exact baryon
     # loading); evaluated with it, Planck's own means miss l_A by ~10 sigma.
-    point = {"H0": 67.27, "Om0": 0.3166, "Obh2": 0.02236}
-    bg = cosmofit.background("lcdm", **point)
+    point = {"H0": 67.27, "Om0": 0.3166, "Obh2": 0.02236, "mnu": 0.06}
+    bg = cosmofit.background("lcdm", **{**point, "mnu": 0.0})
     full_physics_l_A = math.pi * bg.DM_star / bg.rs_star
     recipe = cosmofit.load_likelihood("cmb", "lcdm").derived(point)
     assert full_physics_l_A == pytest.approx(302.35, abs=0.02)
     assert recipe["l_A"] == pytest.approx(301.457, abs=0.002)
     assert recipe["rs_star[planck18_priors]"] > bg.rs_star
-    assert cosmofit.load_likelihood("cmb", "lcdm").derived(point)["rs_star"] == bg.rs_star
+    full_physics = cosmofit.background("lcdm", **point)
+    assert cosmofit.load_likelihood("cmb", "lcdm").derived(point)["rs_star"] == full_physics.rs_star
 
 
 def test_cmb_recipe_radiation_is_the_authors_eq6():

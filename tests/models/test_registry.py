@@ -21,14 +21,19 @@ TABLE = {
     "eps0": (0.7, (0, 2)),
     "n_eps": (0.0, (-2, 2)),
     "k_sat": (0.9762, (0.1, 2.0)),
+    "mnu": (0.0, (0, 1)),
+    "Ok0": (0.0, (-0.3, 0.3)),
+    "w": (-1.0, (-3, 0)),
+    "w0": (-1.0, (-3, 1)),
+    "wa": (0.0, (-3, 2)),
 }
 
 
 def test_builtin_models_are_registered():
-    assert {"lcdm", "pbuf", "wcdm"} <= set(available_models())
+    assert {"lcdm", "pbuf", "wcdm", "w0wa"} <= set(available_models())
 
 
-@pytest.mark.parametrize("name", ["lcdm", "pbuf"])
+@pytest.mark.parametrize("name", ["lcdm", "pbuf", "wcdm", "w0wa"])
 def test_defaults_and_bounds_follow_the_physics_table(name):
     model = get_model(name)
     for spec in model.params:
@@ -51,6 +56,24 @@ def test_optimizable_sets():
         "k_sat",
     )
     assert get_model("pbuf").spec("Rmax").scale == "log"
+    assert get_model("w0wa").optimizable == ("H0", "Om0", "Obh2", "ns", "w0", "wa")
+
+
+@pytest.mark.parametrize("name", ["lcdm", "pbuf", "wcdm", "w0wa"])
+def test_every_model_has_mnu_and_curvature_where_defined(name):
+    model = get_model(name)
+    assert "mnu" in model.param_names and "mnu" not in model.optimizable
+    # PBUF's closure is defined for a flat budget: it gets no curvature.
+    assert ("Ok0" in model.param_names) is (name != "pbuf")
+    assert "Ok0" not in model.optimizable
+
+
+def test_records_written_before_new_parameters_read_with_their_defaults():
+    model = get_model("lcdm")
+    old = {"H0": 68.0, "Om0": 0.3, "Obh2": 0.0224, "ns": 0.96, "Neff": 3.046, "Tcmb": 2.7255}
+    assert model.backfilled(old) == {**old, "mnu": 0.0, "Ok0": 0.0}
+    # A parameter without the backfill mark stays missing.
+    assert "w0" not in get_model("w0wa").backfilled(old)
 
 
 def test_unit_mapping_round_trips_and_uses_log10_for_rmax():

@@ -82,3 +82,25 @@ def test_changed_parameters_refuse_the_warm_start(
     _replace_lcdm(monkeypatch, (*lcdm.params, ParamSpec("w", -1.0, (-3.0, 0.0))))
     values, reason = store.get_warm_start_params("lcdm", "cmb", now=RUN_TIME)
     assert values is None and reason.startswith("parameters changed") and "w" in reason
+
+
+def test_runs_written_before_mnu_and_ok0_existed_still_warm_start_and_restore(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A history written when lcdm had no mnu and no Ok0: those parameters were 0 then.
+    lcdm = registry.get_model("lcdm")
+    older = tuple(p for p in lcdm.params if p.name not in ("mnu", "Ok0"))
+    _replace_lcdm(monkeypatch, older)
+    store = OptimizedParameterStore(root)
+    store.update_model_defaults(make_record("old", values={"H0": 68.25}, when=RUN_TIME))
+    monkeypatch.setitem(registry.MODELS, "lcdm", lcdm)
+
+    values, reason = store.get_warm_start_params("lcdm", "cmb", now=RUN_TIME)
+    assert reason.startswith("warm start from run old"), reason
+    assert values is not None and values["H0"] == 68.25
+    assert values["mnu"] == 0.0 and values["Ok0"] == 0.0
+    assert list(values) == list(lcdm.param_names)
+    restored = store.restore("lcdm", run_id="old")
+    assert restored.parameters["mnu"].value == 0.0 and restored.parameters["H0"].value == 68.25
+    defaults = store.get_model_defaults("lcdm")
+    assert defaults["mnu"].value == 0.0 and defaults["H0"].value == 68.25
