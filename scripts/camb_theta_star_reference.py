@@ -1,0 +1,114 @@
+"""Regenerate tests/reference/camb_theta_star.json: CAMB 2.0.5 z*, r_s(z*) and theta*.
+
+Usage: python scripts/camb_theta_star_reference.py [--out tests/reference/camb_theta_star.json]
+
+The points cover the box the calibrated z* is checked on: a full grid in
+omega_b [0.020, 0.025], omega_c [0.10, 0.14], Neff [2.5, 3.6] (H0 varied with
+them) plus quasi-random interior points that the calibration was not fitted
+to. Neutrinos are massless (num_massive_neutrinos = 0, mnu = 0), matching the
+models' radiation. The tests read the JSON; they never need CAMB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "tests" / "reference" / "camb_theta_star.json"
+
+OMEGA_B = (0.020, 0.0225, 0.025)
+OMEGA_C = (0.10, 0.12, 0.14)
+NEFF = (2.5, 3.046, 3.6)
+H0 = (62.0, 67.5, 73.0)
+TCMB = 2.7255
+
+
+def camb_point(omega_b: float, omega_c: float, neff: float, h0: float) -> dict[str, float]:
+    import camb
+
+    pars = camb.CAMBparams()
+    pars.set_cosmology(
+        H0=h0, ombh2=omega_b, omch2=omega_c, mnu=0.0, nnu=neff, num_massive_neutrinos=0,
+        TCMB=TCMB, omk=0.0,
+    )
+    derived = camb.get_background(pars).get_derived_params()
+    h = h0 / 100.0
+    return {
+        "H0": h0,
+        "Obh2": omega_b,
+        "Och2": omega_c,
+        "Om0": (omega_b + omega_c) / h**2,
+        "Neff": neff,
+        "Tcmb": TCMB,
+        "camb_zstar": derived["zstar"],
+        "camb_rstar_Mpc": derived["rstar"],
+        "camb_100thetastar": derived["thetastar"],
+    }
+
+
+def sobol_points(n: int) -> list[tuple[float, float, float, float]]:
+    from scipy.stats import qmc
+
+    unit = qmc.Sobol(d=4, scramble=True, seed=20251130).random(n)
+    lower, upper = [0.020, 0.10, 2.5, 60.0], [0.025, 0.14, 3.6, 76.0]
+    scaled = qmc.scale(unit, lower, upper)
+    return [tuple(float(v) for v in row) for row in scaled]
+
+
+def print_fit(points: list[dict[str, float]]) -> int:
+    """Least-squares coefficients of ln(z*_CAMB / z*_HS) in the features of early.py."""
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT))
+    from cosmofit.physics.early import z_star_calibration_features, z_star_hu_sugiyama
+
+    rows, target = [], []
+    for p in points:
+        omega_m = p["Obh2"] + p["Och2"]
+        rows.append(z_star_calibration_features(p["Obh2"], omega_m, p["Neff"]))
+        target.append(math.log(p["camb_zstar"] / z_star_hu_sugiyama(p["Obh2"], omega_m)))
+    coef, *_ = np.linalg.lstsq(np.array(rows), np.array(target), rcond=None)
+    print("Z_STAR_CALIBRATION = (")
+    for value in coef:
+        print(f"    {value:.10e},")
+    print(")")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--random", type=int, default=64, help="number of quasi-random points")
+    parser.add_argument(
+        "--fit", action="store_true", help="print the z* calibration fitted to the grid points"
+    )
+    args = parser.parse_args()
+    if args.fit:
+        return print_fit(json.loads(args.out.read_text())["grid"])
+    import camb
+
+    grid = [
+        camb_point(wb, wc, neff, h0)
+        for (wb, wc, neff), h0 in zip(
+            itertools.product(OMEGA_B, OMEGA_C, NEFF), itertools.cycle(H0), strict=False
+        )
+    ]
+    random = [camb_point(*point) for point in sobol_points(args.random)]
+    document = {
+        "generator": f"scripts/camb_theta_star_reference.py, CAMB {camb.__version__}",
+        "columns": "camb_100thetastar = 100 r_s(z*)/D_M(z*); camb_rstar_Mpc; camb_zstar",
+        "grid": grid,
+        "random": random,
+    }
+    args.out.write_text(json.dumps(document, indent=1) + "\n")
+    print(f"wrote {len(grid)} grid + {len(random)} random points to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
