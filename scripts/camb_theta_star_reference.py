@@ -33,8 +33,14 @@ def camb_point(omega_b: float, omega_c: float, neff: float, h0: float) -> dict[s
 
     pars = camb.CAMBparams()
     pars.set_cosmology(
-        H0=h0, ombh2=omega_b, omch2=omega_c, mnu=0.0, nnu=neff, num_massive_neutrinos=0,
-        TCMB=TCMB, omk=0.0,
+        H0=h0,
+        ombh2=omega_b,
+        omch2=omega_c,
+        mnu=0.0,
+        nnu=neff,
+        num_massive_neutrinos=0,
+        TCMB=TCMB,
+        omk=0.0,
     )
     derived = camb.get_background(pars).get_derived_params()
     h = h0 / 100.0

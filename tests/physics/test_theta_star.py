@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from cosmofit.physics.background import background
 from cosmofit.physics.early import theta_star, z_star_camb, z_star_hu_sugiyama
-from tests.conftest import TESTS
 
-REFERENCE = json.loads((TESTS / "reference" / "camb_theta_star.json").read_text())
+REFERENCE = json.loads(
+    (Path(__file__).parents[1] / "reference" / "camb_theta_star.json").read_text()
+)
 
 
 def _bg(point):
