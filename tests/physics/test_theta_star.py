@@ -10,9 +10,8 @@ import pytest
 from cosmofit.physics.background import background
 from cosmofit.physics.early import theta_star, z_star_camb, z_star_hu_sugiyama
 
-REFERENCE = json.loads(
-    (Path(__file__).parents[1] / "reference" / "camb_theta_star.json").read_text()
-)
+REFERENCE_FILE = Path(__file__).parents[1] / "reference" / "camb_theta_star.json"
+REFERENCE = json.loads(REFERENCE_FILE.read_text())
 
 
 def _bg(point):
