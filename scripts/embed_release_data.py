@@ -62,6 +62,10 @@ RELEASES: dict[str, tuple[Callable[..., DatasetRecord], tuple[str, ...]]] = {
         formats.read_pantheon_plus,
         ("sn_pantheon_plus/Pantheon+SH0ES.dat", "sn_pantheon_plus/Pantheon+SH0ES_STAT+SYS.cov"),
     ),
+    "des_dovekie": (
+        formats.read_des_dovekie,
+        ("sn_des_dovekie/DES-Dovekie_HD.csv", "sn_des_dovekie/STAT+SYS.npz"),
+    ),
 }
 
 

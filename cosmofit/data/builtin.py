@@ -91,4 +91,17 @@ BUILTIN_DATASETS: tuple[dict[str, object], ...] = (
         "filename": "pantheon_plus.npz",
         "sha256": "2b5b71efd20bb19c1b5aa406ce7e26647aa27c072d546ee260f19a0784f8fedf",
     },
+    {
+        "name": "des_dovekie",
+        "aliases": ("desy5",),
+        "kind": "sn",
+        "title": "DES-SN5YR recalibrated (DES-Dovekie) SNe Ia, 1820 SNe, STAT+SYS precision matrix",
+        "citation": (
+            "DES Collaboration, Popovic et al. 2025, arXiv:2511.07517;"
+            " DES Collaboration 2024, arXiv:2401.02929"
+        ),
+        "n_points": 1820,
+        "filename": "des_dovekie.npz",
+        "sha256": "c133028580e4c14c0820b56117b5974348126264ae968655690053d85a27d658",
+    },
 )

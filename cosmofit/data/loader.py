@@ -20,6 +20,7 @@ from cosmofit.data.formats import (
     read_bao_release,
     read_bao_single,
     read_cmb_priors,
+    read_des_dovekie,
     read_embedded,
     read_pantheon_plus,
     read_union3,
@@ -37,7 +38,10 @@ PathLike = str | os.PathLike[str]
 _RELEASE_FILES = {
     "cmb": "2 files: 'name value sigma' values, then the correlation matrix",
     "bao": "2 files ('z value kind' means, then the covariance) or 1 'z value sigma kind' file",
-    "sn": "2 files: the SN table (Pantheon+ .dat or Union3 lcparam), then its covariance",
+    "sn": (
+        "2 files: the SN table (Pantheon+ .dat, Union3 lcparam or DES HD .csv), then its"
+        " covariance (DES: the STAT+SYS.npz precision matrix)"
+    ),
 }
 
 
@@ -97,8 +101,8 @@ def read_release_files(kind: str, files: Sequence[PathLike]) -> DatasetRecord:
     if kind == "bao" and len(paths) == 1:
         return read_bao_single(paths[0])
     if kind == "sn" and len(paths) == 2:
-        reader = read_pantheon_plus if sn_table_style(paths[0]) == "pantheon" else read_union3
-        return reader(*paths)
+        readers = {"pantheon": read_pantheon_plus, "union3": read_union3, "des": read_des_dovekie}
+        return readers[sn_table_style(paths[0])](*paths)
     raise UsageError(f"a {kind} dataset is read from {_RELEASE_FILES[kind]}; got {len(paths)}")
 
 

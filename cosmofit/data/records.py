@@ -56,38 +56,41 @@ def _check_redshifts(source: str, label: str, z: np.ndarray) -> None:
         raise DataError(f"{source}: {label}[{first}] = {z[first]} but redshifts must be > 0")
 
 
-def check_symmetric(source: str, cov: np.ndarray) -> None:
+def check_symmetric(source: str, cov: np.ndarray, what: str = "covariance") -> None:
     """Raise DataError if a square ``cov`` is asymmetric beyond rounding (rtol 1e-10 of max |C|)."""
     scale = float(np.max(np.abs(cov)))
     asymmetry = np.abs(cov - cov.T)
     if float(np.max(asymmetry)) > _SYMMETRY_RTOL * scale:
         row, col = (int(i) for i in np.unravel_index(np.argmax(asymmetry), cov.shape))
         raise DataError(
-            f"{source}: covariance is not symmetric (entry [{row}, {col}] differs from"
+            f"{source}: {what} is not symmetric (entry [{row}, {col}] differs from"
             f" [{col}, {row}]); check the file is the full matrix written row by row"
         )
 
 
-def check_covariance(source: str, cov: np.ndarray, size: int) -> None:
-    """Raise DataError unless ``cov`` is a finite, symmetric, positive definite size x size."""
+def check_covariance(source: str, cov: np.ndarray, size: int, what: str = "covariance") -> None:
+    """Raise DataError unless ``cov`` is a finite, symmetric, positive definite size x size.
+
+    ``what`` names the matrix in messages (a release may ship the precision matrix).
+    """
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
-        raise DataError(f"{source}: covariance has shape {cov.shape}; expected a square matrix")
+        raise DataError(f"{source}: {what} has shape {cov.shape}; expected a square matrix")
     if cov.shape[0] != size:
         raise DataError(
-            f"{source}: covariance is {cov.shape[0]}x{cov.shape[1]} but there are {size} data"
-            " points; use the covariance from the same release"
+            f"{source}: {what} is {cov.shape[0]}x{cov.shape[1]} but there are {size} data"
+            f" points; use the {what} from the same release"
         )
     if not np.all(np.isfinite(cov)):
         row, col = (int(i) for i in np.argwhere(~np.isfinite(cov))[0])
         raise DataError(
-            f"{source}: covariance[{row}, {col}] is {cov[row, col]}; every entry must be finite"
+            f"{source}: {what}[{row}, {col}] is {cov[row, col]}; every entry must be finite"
         )
-    check_symmetric(source, cov)
+    check_symmetric(source, cov, what)
     try:
         np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
         raise DataError(
-            f"{source}: covariance is not positive definite; re-export it from the release"
+            f"{source}: {what} is not positive definite; re-export it from the release"
             " or check the row selection"
         ) from None
 
@@ -158,20 +161,59 @@ class BAOData:
         check_covariance(source, self.cov, self.values.size)
 
 
+def covariance_from_precision(source: str, precision: np.ndarray) -> np.ndarray:
+    """The covariance C = P^-1 of a released precision matrix P, after validating P.
+
+    P is checked like any covariance (finite, symmetric, positive definite) and
+    inverted once through its Cholesky factor (P = L L^T, C = L^-T L^-1), so
+    the likelihoods see an ordinary covariance. For DES-Dovekie (condition
+    number ~6e7) the chi^2 from the inverted matrix equals r^T P r to ~1e-15
+    relative.
+    """
+    import scipy.linalg
+
+    check_covariance(source, precision, precision.shape[0], "precision matrix")
+    lower = np.linalg.cholesky(precision)
+    inverse_lower = scipy.linalg.solve_triangular(lower, np.eye(lower.shape[0]), lower=True)
+    return inverse_lower.T @ inverse_lower
+
+
 @dataclass(frozen=True, eq=False)
 class SNData:
-    """Type Ia supernovae: cosmological and heliocentric redshifts, magnitudes, covariance."""
+    """Type Ia supernovae: cosmological and heliocentric redshifts, magnitudes, covariance.
+
+    ``precision`` is set when the release ships the inverse covariance
+    (DES-Dovekie): it is what gets embedded, and ``cov`` is its inverse.
+    """
 
     z_cos: np.ndarray
     z_hel: np.ndarray
     m: np.ndarray
     cov: np.ndarray
+    precision: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "z_cos", _frozen_array(self.z_cos, 1))
         object.__setattr__(self, "z_hel", _frozen_array(self.z_hel, 1))
         object.__setattr__(self, "m", _frozen_array(self.m, 1))
         object.__setattr__(self, "cov", _frozen_array(self.cov, 2))
+        if self.precision is not None:
+            object.__setattr__(self, "precision", _frozen_array(self.precision, 2))
+
+    @classmethod
+    def from_precision(
+        cls, source: str, z_cos: object, z_hel: object, m: object, precision: np.ndarray
+    ) -> SNData:
+        """A record whose release gives the precision matrix; it is validated and inverted."""
+        precision = np.asarray(precision, dtype=np.float64)
+        size = np.asarray(m).size
+        if precision.ndim != 2 or precision.shape != (size, size):
+            raise DataError(
+                f"{source}: precision matrix has shape {precision.shape} but there are {size}"
+                " supernovae; use the matrix from the same release"
+            )
+        cov = covariance_from_precision(source, precision)
+        return cls(z_cos=z_cos, z_hel=z_hel, m=m, cov=cov, precision=precision)
 
     @property
     def n_points(self) -> int:
@@ -184,6 +226,8 @@ class SNData:
         _check_vector(source, "z_hel", self.z_hel, self.m.size)
         _check_redshifts(source, "z_cos", self.z_cos)
         _check_redshifts(source, "z_hel", self.z_hel)
+        if self.precision is not None:
+            check_covariance(source, self.precision, self.m.size, "precision matrix")
         check_covariance(source, self.cov, self.m.size)
 
 
