@@ -21,6 +21,7 @@ BUILTIN = {
     "mgs": ("bao", 1),
     "union3": ("sn", 22),
     "pantheon+": ("sn", 1590),
+    "des_dovekie": ("sn", 1820),
 }
 
 
