@@ -30,6 +30,7 @@ from cosmofit.data.records import (
     BAOData,
     CMBPriorData,
     DatasetRecord,
+    GaussianPriorData,
     SNData,
     check_symmetric,
 )
@@ -48,6 +49,7 @@ EMBEDDED_ARRAYS = {
     "cmb": ("names", "values", "cov"),
     "bao": ("z", "values", "kinds", "cov"),
     "sn": ("z_cos", "z_hel", "m"),
+    "prior": ("names", "values", "cov"),
 }
 #: An SN file stores exactly one of these: the covariance or (DES-Dovekie) the precision
 #: matrix, as the row-major upper triangle.
@@ -280,6 +282,37 @@ def read_cmb_priors(value_file: PathLike, corr_file: PathLike) -> CMBPriorData:
     return record
 
 
+def read_gaussian_prior(file: PathLike, line: int) -> GaussianPriorData:
+    """One ``parameter value sigma [source...]`` row of a priors text file, by 1-based line."""
+    path = Path(file)
+    rows = dict(_data_lines(_read_text(path)))
+    if line not in rows:
+        raise DataError(
+            f"{path}: line {line} is not a 'parameter value sigma' row; lines with rows:"
+            f" {sorted(rows)}"
+        )
+    tokens = rows[line]
+    if len(tokens) < 3:
+        _expect_width(path, line, tokens, 3, "parameter value sigma [source]")
+    return gaussian_prior(
+        tokens[0],
+        _number(tokens[1], path, line, "value"),
+        _number(tokens[2], path, line, "sigma"),
+        source=f"{path}, line {line}",
+    )
+
+
+def gaussian_prior(name: str, mean: float, sigma: float, *, source: str) -> GaussianPriorData:
+    """A one-quantity Gaussian prior, checked (finite mean, positive finite sigma)."""
+    if not (math.isfinite(mean) and math.isfinite(sigma)):
+        raise DataError(f"{source}: mean {mean} and sigma {sigma} must be finite numbers")
+    if sigma <= 0:
+        raise DataError(f"{source}: sigma {sigma} must be positive")
+    record = GaussianPriorData(names=(name,), values=[mean], cov=[[sigma * sigma]])
+    record.validate(source)
+    return record
+
+
 def _bao_kind(token: str, path: Path, lineno: int) -> str:
     if token not in BAO_KINDS:
         raise DataError(
@@ -490,6 +523,8 @@ def sn_table_style(table_file: PathLike) -> str:
 def _embedded_arrays(data: DatasetRecord) -> tuple[str, dict[str, np.ndarray]]:
     if isinstance(data, CMBPriorData):
         return "cmb", {"names": np.array(data.names), "values": data.values, "cov": data.cov}
+    if isinstance(data, GaussianPriorData):
+        return "prior", {"names": np.array(data.names), "values": data.values, "cov": data.cov}
     if isinstance(data, BAOData):
         arrays = {"z": data.z, "values": data.values, "kinds": np.array(data.kinds)}
         return "bao", {**arrays, "cov": data.cov}
@@ -586,6 +621,9 @@ def _embedded_record(npz: np.lib.npyio.NpzFile, spec: DatasetSpec, path: Path) -
     if spec.kind == "cmb":
         names = tuple(str(name) for name in npz["names"])
         return CMBPriorData(names=names, values=npz["values"], cov=npz["cov"])
+    if spec.kind == "prior":
+        names = tuple(str(name) for name in npz["names"])
+        return GaussianPriorData(names=names, values=npz["values"], cov=npz["cov"])
     if spec.kind == "bao":
         kinds = tuple(str(kind) for kind in npz["kinds"])
         return BAOData(z=npz["z"], values=npz["values"], kinds=kinds, cov=npz["cov"])
