@@ -53,7 +53,7 @@ def check_quantity(name: str, model: Model, *, source: str) -> None:
     raise ParameterError(
         f"{source}: prior on {name!r}{hint}, which is neither a parameter of {model.name}"
         f" ({', '.join(model.param_names)}) nor a derived quantity"
-        f" ({', '.join(DERIVED_QUANTITIES)}); re-add the prior with one of these"
+        f" ({', '.join(DERIVED_QUANTITIES)}); use a model that has it or re-add the prior"
     )
 
 
