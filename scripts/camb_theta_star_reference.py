@@ -57,6 +57,64 @@ def camb_point(omega_b: float, omega_c: float, neff: float, h0: float) -> dict[s
     }
 
 
+#: DESI DR2's compressed Planck PR4 CMB (theta*, omega_b, omega_bc): means and covariance.
+PR4_MEAN = (0.01041027, 0.02223208, 0.14207901)
+PR4_COV = (
+    (6.62099420e-12, 1.24442058e-10, -1.19287532e-09),
+    (1.24442058e-10, 2.13441666e-08, -9.40008323e-08),
+    (-1.19287532e-09, -9.40008323e-08, 1.48841714e-06),
+)
+
+
+def compressed_cmb_lcdm() -> dict[str, object]:
+    """Flat LCDM (massless neutrinos) solved by CAMB from the compressed CMB alone.
+
+    Three numbers fix (H0, omega_b, omega_c): H0 is found so that CAMB's
+    thetastar equals the mean; Om0 and h r_drag and their covariance follow
+    by propagating the compressed covariance through finite differences.
+    """
+    import camb
+    import numpy as np
+    from scipy.optimize import brentq
+
+    def solve(theta: float, omega_b: float, omega_bc: float) -> np.ndarray:
+        def results(h0: float):
+            pars = camb.CAMBparams()
+            pars.set_cosmology(
+                H0=h0,
+                ombh2=omega_b,
+                omch2=omega_bc - omega_b,
+                mnu=0.0,
+                nnu=3.046,
+                num_massive_neutrinos=0,
+                TCMB=TCMB,
+            )
+            return camb.get_background(pars)
+
+        h0 = brentq(
+            lambda h: results(h).get_derived_params()["thetastar"] / 100 - theta,
+            55,
+            85,
+            xtol=1e-8,
+        )
+        derived = results(h0).get_derived_params()
+        return np.array([omega_bc / (h0 / 100) ** 2, h0 / 100 * derived["rdrag"], h0])
+
+    mean, cov = np.array(PR4_MEAN), np.array(PR4_COV)
+    centre = solve(*mean)
+    jacobian = np.empty((3, 3))
+    for i in range(3):
+        step = np.zeros(3)
+        step[i] = 0.1 * math.sqrt(cov[i, i])
+        jacobian[:, i] = (solve(*(mean + step)) - solve(*(mean - step))) / (2 * step[i])
+    out_cov = jacobian @ cov @ jacobian.T
+    return {
+        "names": ["Om0", "h_rdrag", "H0"],
+        "values": centre.tolist(),
+        "cov": out_cov.tolist(),
+    }
+
+
 def sobol_points(n: int) -> list[tuple[float, float, float, float]]:
     from scipy.stats import qmc
 
@@ -110,6 +168,7 @@ def main() -> int:
         "columns": "camb_100thetastar = 100 r_s(z*)/D_M(z*); camb_rstar_Mpc; camb_zstar",
         "grid": grid,
         "random": random,
+        "compressed_cmb_lcdm": compressed_cmb_lcdm(),
     }
     args.out.write_text(json.dumps(document, indent=1) + "\n")
     print(f"wrote {len(grid)} grid + {len(random)} random points to {args.out}")

@@ -169,6 +169,27 @@ def _fit_side(
     )
 
 
+def fit_quantities(
+    datasets: str,
+    *,
+    model: str = "lcdm",
+    quantities: Sequence[str],
+    params: Sequence[str] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    starts: int = 1,
+) -> SideResult:
+    """Best fit of one data combination and the Gaussian errors of ``quantities`` there."""
+    model_obj = get_model(model)
+    fixed = dict(fixed or {})
+    model_obj.check_names(fixed)
+    for name in quantities:
+        check_quantity(name, model_obj, source="quantity")
+    free = list(params or model_obj.optimizable)
+    model_obj.check_names(free)
+    likelihood = load_likelihood(datasets, model_obj)
+    return _fit_side(likelihood, model_obj, free, fixed, quantities, starts)
+
+
 def _prior_side(likelihood: JointLikelihood, quantities: Sequence[str]) -> SideResult | None:
     """A side that is a single Gaussian prior on exactly ``quantities``: its mean and covariance."""
     if len(likelihood.components) != 1 or likelihood.components[0].kind != "prior":
