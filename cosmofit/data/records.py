@@ -68,10 +68,13 @@ def check_symmetric(source: str, cov: np.ndarray, what: str = "covariance") -> N
         )
 
 
-def check_covariance(source: str, cov: np.ndarray, size: int, what: str = "covariance") -> None:
+def check_covariance(
+    source: str, cov: np.ndarray, size: int, what: str = "covariance", *, definite: bool = True
+) -> None:
     """Raise DataError unless ``cov`` is a finite, symmetric, positive definite size x size.
 
-    ``what`` names the matrix in messages (a release may ship the precision matrix).
+    ``what`` names the matrix in messages (a release may ship the precision matrix);
+    ``definite=False`` skips the Cholesky test for a caller that factors the matrix itself.
     """
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
         raise DataError(f"{source}: {what} has shape {cov.shape}; expected a square matrix")
@@ -86,13 +89,37 @@ def check_covariance(source: str, cov: np.ndarray, size: int, what: str = "covar
             f"{source}: {what}[{row}, {col}] is {cov[row, col]}; every entry must be finite"
         )
     check_symmetric(source, cov, what)
+    if definite:
+        cholesky_factor(source, cov, what)
+
+
+def cholesky_factor(source: str, cov: np.ndarray, what: str = "covariance") -> np.ndarray:
+    """The lower Cholesky factor of ``cov``, or a DataError saying it is not positive definite."""
     try:
-        np.linalg.cholesky(cov)
+        return np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
         raise DataError(
             f"{source}: {what} is not positive definite; re-export it from the release"
             " or check the row selection"
         ) from None
+
+
+def covariance_from_precision(source: str, precision: np.ndarray) -> np.ndarray:
+    """The covariance C = P^-1 of a released precision matrix P, after validating P.
+
+    P is checked like any covariance (finite, symmetric, positive definite) and
+    inverted once through its Cholesky factor (P = L L^T, C = L^-T L^-1), so
+    the likelihoods see an ordinary covariance. For DES-Dovekie (condition
+    number ~6e7) the chi^2 from the inverted matrix equals r^T P r to ~1e-15
+    relative.
+    """
+    import scipy.linalg
+
+    what = "precision matrix"
+    check_covariance(source, precision, precision.shape[0], what, definite=False)
+    lower = cholesky_factor(source, precision, what)
+    inverse_lower = scipy.linalg.solve_triangular(lower, np.eye(lower.shape[0]), lower=True)
+    return inverse_lower.T @ inverse_lower
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,23 +188,6 @@ class BAOData:
         check_covariance(source, self.cov, self.values.size)
 
 
-def covariance_from_precision(source: str, precision: np.ndarray) -> np.ndarray:
-    """The covariance C = P^-1 of a released precision matrix P, after validating P.
-
-    P is checked like any covariance (finite, symmetric, positive definite) and
-    inverted once through its Cholesky factor (P = L L^T, C = L^-T L^-1), so
-    the likelihoods see an ordinary covariance. For DES-Dovekie (condition
-    number ~6e7) the chi^2 from the inverted matrix equals r^T P r to ~1e-15
-    relative.
-    """
-    import scipy.linalg
-
-    check_covariance(source, precision, precision.shape[0], "precision matrix")
-    lower = np.linalg.cholesky(precision)
-    inverse_lower = scipy.linalg.solve_triangular(lower, np.eye(lower.shape[0]), lower=True)
-    return inverse_lower.T @ inverse_lower
-
-
 @dataclass(frozen=True, eq=False)
 class SNData:
     """Type Ia supernovae: cosmological and heliocentric redshifts, magnitudes, covariance.
@@ -226,8 +236,9 @@ class SNData:
         _check_vector(source, "z_hel", self.z_hel, self.m.size)
         _check_redshifts(source, "z_cos", self.z_cos)
         _check_redshifts(source, "z_hel", self.z_hel)
-        if self.precision is not None:
-            check_covariance(source, self.precision, self.m.size, "precision matrix")
+        if self.precision is not None:  # positive definite: checked when it was inverted
+            what = "precision matrix"
+            check_covariance(source, self.precision, self.m.size, what, definite=False)
         check_covariance(source, self.cov, self.m.size)
 
 
