@@ -57,6 +57,12 @@ def info(
     spec = get_dataset(name)
     loaded = load_dataset(spec)
     summary = {**spec.model_dump(), "verified": True, "redshift_range": loaded.redshift_range()}
+    if spec.kind == "prior":  # what the Gaussian constrains: name, mean and 1-sigma
+        data = loaded.data
+        summary["constraints"] = {
+            name: {"mean": float(data.values[i]), "sigma": float(data.cov[i, i] ** 0.5)}
+            for i, name in enumerate(data.names)
+        }
     if json_output:
         print_json(summary)
         return
