@@ -178,6 +178,18 @@ def _read_counted_matrix(path: Path) -> np.ndarray:
     return values[1:].reshape(size, size)
 
 
+def _require_columns(
+    path: Path, line: int, what: str, header: Sequence[str], columns: Sequence[str]
+) -> None:
+    """A DataError pointing at the header line if it lacks one of ``columns``."""
+    missing = [name for name in columns if name not in header]
+    if missing:
+        raise DataError(
+            f"{path}, line {line}: {what} lacks column {missing[0]!r};"
+            f" expected a table with columns {', '.join(columns)}"
+        )
+
+
 def _read_named_table(
     path: Path, columns: Sequence[str], *, trailing_name_extra: bool = False
 ) -> dict[str, np.ndarray]:
@@ -200,12 +212,7 @@ def _read_named_table(
             rows.append((lineno, stripped.split()))
     if header is None or not rows:
         raise DataError(f"{path}: no header line and data rows found; check the file format")
-    missing = [name for name in columns if name not in header]
-    if missing:
-        raise DataError(
-            f"{path}, line {header_line}: header lacks column {missing[0]!r};"
-            f" expected a table with columns {', '.join(columns)}"
-        )
+    _require_columns(path, header_line, "header", header, columns)
     widths = {len(header), len(header) - 1} if trailing_name_extra else {len(header)}
     width = len(rows[0][1])
     if width not in widths:
@@ -427,12 +434,7 @@ def _read_snana_table(path: Path, columns: Sequence[str]) -> dict[str, np.ndarra
             rows.append((lineno, tokens[1:]))
     if header is None or not rows:
         raise DataError(f"{path}: no VARNAMES line and SN rows found; expected an SNANA table")
-    missing = [name for name in columns if name not in header]
-    if missing:
-        raise DataError(
-            f"{path}, line {header_line}: VARNAMES lacks column {missing[0]!r};"
-            f" expected a table with columns {', '.join(columns)}"
-        )
+    _require_columns(path, header_line, "VARNAMES", header, columns)
     out = {name: np.empty(len(rows)) for name in columns}
     for index, (lineno, tokens) in enumerate(rows):
         _expect_width(path, lineno, tokens, len(header), "the VARNAMES columns")

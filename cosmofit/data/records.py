@@ -123,8 +123,13 @@ def covariance_from_precision(source: str, precision: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class CMBPriorData:
-    """CMB distance priors: values of (R, l_A, omega_b) and their covariance."""
+class GaussianPriorData:
+    """A Gaussian on named parameters or derived quantities: means and covariance.
+
+    One name is a plain prior (``bbn``: omega_b = 0.02218 +- 0.00055); several
+    are a correlated compression (``planck_pr4_compressed``: theta*, omega_b,
+    omega_bc). Whether each name exists is checked against the model at fit time.
+    """
 
     names: tuple[str, ...]
     values: np.ndarray
@@ -138,6 +143,20 @@ class CMBPriorData:
     @property
     def n_points(self) -> int:
         return int(self.values.size)
+
+    def validate(self, source: str) -> None:
+        """Raise DataError naming ``source`` unless names, means and covariance are usable."""
+        if not self.names or any(not name.strip() for name in self.names):
+            raise DataError(f"{source}: a Gaussian prior needs a non-empty name for each value")
+        if len(set(self.names)) != len(self.names):
+            raise DataError(f"{source}: names {self.names} repeat one; give each quantity once")
+        _check_vector(source, "values", self.values, len(self.names))
+        check_covariance(source, self.cov, self.values.size)
+
+
+@dataclass(frozen=True, eq=False)
+class CMBPriorData(GaussianPriorData):
+    """CMB distance priors: values of (R, l_A, omega_b) and their covariance."""
 
     def validate(self, source: str) -> None:
         """Raise DataError naming ``source`` unless the record is usable by the CMB likelihood."""
@@ -240,38 +259,6 @@ class SNData:
             what = "precision matrix"
             check_covariance(source, self.precision, self.m.size, what, definite=False)
         check_covariance(source, self.cov, self.m.size)
-
-
-@dataclass(frozen=True, eq=False)
-class GaussianPriorData:
-    """A Gaussian on named parameters or derived quantities: means and covariance.
-
-    One name is a plain prior (``bbn``: omega_b = 0.02218 +- 0.00055); several
-    are a correlated compression (``planck_pr4_compressed``: theta*, omega_b,
-    omega_bc). Whether each name exists is checked against the model at fit time.
-    """
-
-    names: tuple[str, ...]
-    values: np.ndarray
-    cov: np.ndarray
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "names", tuple(str(name) for name in self.names))
-        object.__setattr__(self, "values", _frozen_array(self.values, 1))
-        object.__setattr__(self, "cov", _frozen_array(self.cov, 2))
-
-    @property
-    def n_points(self) -> int:
-        return int(self.values.size)
-
-    def validate(self, source: str) -> None:
-        """Raise DataError naming ``source`` unless names, means and covariance are usable."""
-        if not self.names or any(not name.strip() for name in self.names):
-            raise DataError(f"{source}: a Gaussian prior needs a non-empty name for each value")
-        if len(set(self.names)) != len(self.names):
-            raise DataError(f"{source}: names {self.names} repeat one; give each quantity once")
-        _check_vector(source, "values", self.values, len(self.names))
-        check_covariance(source, self.cov, self.values.size)
 
 
 DatasetRecord = CMBPriorData | BAOData | SNData | GaussianPriorData

@@ -169,6 +169,20 @@ def _fit_side(
     )
 
 
+def _checked_request(
+    model: str, fixed: Mapping[str, float] | None, quantities: Sequence[str]
+) -> tuple[Model, dict[str, float]]:
+    """The model and the fixed values, after checking every name the request uses."""
+    model_obj = get_model(model)
+    fixed = dict(fixed or {})
+    model_obj.check_names(fixed)
+    if not quantities:
+        raise UsageError("name at least one quantity to compare, e.g. --compare Om0,h_rdrag")
+    for name in quantities:
+        check_quantity(name, model_obj, source="--compare")
+    return model_obj, fixed
+
+
 def fit_quantities(
     datasets: str,
     *,
@@ -179,11 +193,7 @@ def fit_quantities(
     starts: int = 1,
 ) -> SideResult:
     """Best fit of one data combination and the Gaussian errors of ``quantities`` there."""
-    model_obj = get_model(model)
-    fixed = dict(fixed or {})
-    model_obj.check_names(fixed)
-    for name in quantities:
-        check_quantity(name, model_obj, source="quantity")
+    model_obj, fixed = _checked_request(model, fixed, quantities)
     free = list(params or model_obj.optimizable)
     model_obj.check_names(free)
     likelihood = load_likelihood(datasets, model_obj)
@@ -223,13 +233,7 @@ def parameter_tension(
     starts: int = 1,
 ) -> TensionResult:
     """Fit A, B and A+B; the parameter-difference significance of ``quantities`` between A and B."""
-    model_obj = get_model(model)
-    fixed = dict(fixed or {})
-    model_obj.check_names(fixed)
-    if not quantities:
-        raise UsageError("name at least one quantity to compare, e.g. --compare Om0,h_rdrag")
-    for name in quantities:
-        check_quantity(name, model_obj, source="--compare")
+    model_obj, fixed = _checked_request(model, fixed, quantities)
     free_default = list(params or model_obj.optimizable)
     free_a = list(params_a or free_default)
     free_b = list(params_b or free_default)
