@@ -20,7 +20,7 @@ from cosmofit.likelihoods.base import Likelihood, register_likelihood
 from cosmofit.likelihoods.gaussian import GaussianCovariance, batch_chi2
 from cosmofit.models.registry import Model
 from cosmofit.physics.background import Background
-from cosmofit.physics.early import theta_star
+from cosmofit.physics.early import THETA_STAR_CONVENTION, theta_star
 
 #: Derived quantities a prior may constrain, computed from the background at the point.
 DERIVED_QUANTITIES: dict[str, Callable[[Background], float]] = {
@@ -72,6 +72,8 @@ class GaussianPriorLikelihood(Likelihood):
         self.values = np.asarray(data.values, dtype=float)
         self.sigma = np.sqrt(np.diag(np.asarray(data.cov, dtype=float)))
         self.covariance = GaussianCovariance(data.cov, source=name, cov_scale=cov_scale)
+        if "theta_star" in self.names:  # theta* depends on how z* is computed: record it
+            self.convention = THETA_STAR_CONVENTION
 
     @property
     def n_data(self) -> int:

@@ -67,6 +67,9 @@ Z_STAR_CALIBRATION: tuple[float, ...] = (
     -2.2412483476e-05,
 )
 
+#: Tag of the theta* convention, stored with every fit that uses theta* (see cosmofit.provenance).
+THETA_STAR_CONVENTION = "theta-star-zstar-camb2.0.5-calibrated"
+
 #: Pivot of the calibration features (centre of the calibrated box).
 _PIVOT_OMEGA_B = 0.0224
 _PIVOT_OMEGA_M = 0.143
