@@ -10,6 +10,8 @@ lcdm; chi2_batch with K = 256 points <= 0.02 ms per point; Pantheon+ alone
 <= 0.04 ms; union3 and the CMB priors no slower than the earlier engine; the
 extended models (w0wa with non-trivial w0, wa; lcdm with a 0.06 eV neutrino;
 curved w0wa with neutrinos) within 1.5x of plain lcdm, timed interleaved with it.
+DES-Dovekie (1820 SNe) and joint fits with it and with the Gaussian priors
+(compressed CMB, BBN, SH0ES) are timed beside Pantheon+ in the same run.
 
 References timed in the same run, each in its own process while this one idles:
 * ``exact=True``: the dense supernova form (the reference the compressed one is
@@ -46,6 +48,16 @@ CASES = [
     (JOINT, "lcdm"),
     (JOINT, "wcdm"),
     (JOINT, "pbuf"),
+]
+#: Data added later (DES-Dovekie, Gaussian priors, the compressed PR4 CMB): ours only,
+#: an earlier tree may not have them.
+NEW_DATA_CASES = [
+    ("des_dovekie", "lcdm"),
+    ("planck_pr4_compressed", "lcdm"),
+    ("bbn", "lcdm"),
+    ("cmb,bao,des_dovekie", "lcdm"),
+    ("planck_pr4_compressed,bao,des_dovekie", "lcdm"),
+    ("cmb,bao,sn,sh0es", "pbuf"),
 ]
 BATCH = 256
 DEFAULT_PEER = "/work/venvs/peer-cosmofit22/bin/python"
@@ -183,7 +195,7 @@ def main() -> None:
         print(f"baseline 1590x1590 mat-vec: {baseline_matvec_ms():.3f} ms (median)")
         ours = {}
         points = [dict(H0=66.0 + 0.001 * k) for k in range(64)]
-        for datasets, model in CASES:
+        for datasets, model in CASES + NEW_DATA_CASES:
             likelihood = cosmofit.load_likelihood(datasets, model)
             ours[datasets, model] = 1e3 * median_seconds(
                 cycling(likelihood.chi2, points), repeat=args.repeat

@@ -11,6 +11,7 @@ embedded format. Paste the printed sha256 values into cosmofit/data/builtin.py;
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cosmofit.data import formats  # noqa: E402
-from cosmofit.data.records import DatasetRecord  # noqa: E402
+from cosmofit.data.records import DatasetRecord, GaussianPriorData  # noqa: E402
 from cosmofit.data.registry import get_dataset  # noqa: E402
 
 #: Dataset name -> (reader, release files relative to the release folder).
@@ -62,7 +63,46 @@ RELEASES: dict[str, tuple[Callable[..., DatasetRecord], tuple[str, ...]]] = {
         formats.read_pantheon_plus,
         ("sn_pantheon_plus/Pantheon+SH0ES.dat", "sn_pantheon_plus/Pantheon+SH0ES_STAT+SYS.cov"),
     ),
+    "bbn": (
+        functools.partial(formats.read_gaussian_prior, line=2),
+        ("priors/gaussian_priors.txt",),
+    ),
+    "bbn_cooke": (
+        functools.partial(formats.read_gaussian_prior, line=3),
+        ("priors/gaussian_priors.txt",),
+    ),
+    "sh0es": (
+        functools.partial(formats.read_gaussian_prior, line=4),
+        ("priors/gaussian_priors.txt",),
+    ),
+    "planck_pr4_compressed": (lambda: planck_pr4_compressed(), ()),
+    "des_dovekie": (
+        formats.read_des_dovekie,
+        ("sn_des_dovekie/DES-Dovekie_HD.csv", "sn_des_dovekie/STAT+SYS.npz"),
+    ),
 }
+
+
+def planck_pr4_compressed() -> GaussianPriorData:
+    """DESI DR2's compressed Planck PR4 CMB: a Gaussian in (theta*, omega_b, omega_bc).
+
+    Not a file release: the means and covariance are those of the DESI cosmology
+    code's ``CMB_standard_compression_PR4`` likelihood (observables thetastar,
+    ombh2, ombch2), the full-precision form of DESI DR2 (arXiv:2503.14738)
+    Appendix A, built with the method of Lemos & Lewis 2023 (arXiv:2302.12911).
+    theta* is in radians (not 100 theta*).
+    """
+    record = GaussianPriorData(
+        names=("theta_star", "omega_b", "omega_bc"),
+        values=[0.01041027, 0.02223208, 0.14207901],
+        cov=[
+            [6.62099420e-12, 1.24442058e-10, -1.19287532e-09],
+            [1.24442058e-10, 2.13441666e-08, -9.40008323e-08],
+            [-1.19287532e-09, -9.40008323e-08, 1.48841714e-06],
+        ],
+    )
+    record.validate("planck_pr4_compressed")
+    return record
 
 
 def read_release(name: str, release_dir: Path) -> DatasetRecord:

@@ -16,7 +16,9 @@ app = typer.Typer(
         "  cosmofit data list\n\n"
         "  cosmofit data info pantheon+ --json\n\n"
         "  cosmofit data add mysn --kind sn --from Pantheon+SH0ES.dat "
-        "--from Pantheon+SH0ES_STAT+SYS.cov"
+        "--from Pantheon+SH0ES_STAT+SYS.cov\n\n"
+        "  cosmofit data add mydes --kind sn --from DES-Dovekie_HD.csv --from STAT+SYS.npz\n\n"
+        "  cosmofit data add h0_trgb --kind prior --param H0 --mean 69.8 --sigma 1.7"
     ),
     no_args_is_help=True,
 )
@@ -55,6 +57,12 @@ def info(
     spec = get_dataset(name)
     loaded = load_dataset(spec)
     summary = {**spec.model_dump(), "verified": True, "redshift_range": loaded.redshift_range()}
+    if spec.kind == "prior":  # what the Gaussian constrains: name, mean and 1-sigma
+        data = loaded.data
+        summary["constraints"] = {
+            name: {"mean": float(data.values[i]), "sigma": float(data.cov[i, i] ** 0.5)}
+            for i, name in enumerate(data.names)
+        }
     if json_output:
         print_json(summary)
         return
@@ -66,22 +74,61 @@ def info(
 @app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="Name for the new dataset.")],
-    kind: Annotated[str, typer.Option("--kind", help="cmb, bao or sn.")],
+    kind: Annotated[str, typer.Option("--kind", help="cmb, bao, sn or prior.")],
     files: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option("--from", help="Release file(s), e.g. the .dat and the .cov (repeat)."),
-    ],
+    ] = None,
+    param: Annotated[
+        str | None,
+        typer.Option("--param", help="prior: the parameter or derived quantity, e.g. H0."),
+    ] = None,
+    mean: Annotated[float | None, typer.Option("--mean", help="prior: its mean.")] = None,
+    sigma: Annotated[float | None, typer.Option("--sigma", help="prior: its 1-sigma.")] = None,
     citation: Annotated[str | None, typer.Option("--citation", help="How to cite it.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a user dataset.")] = False,
     json_output: JsonOpt = False,
 ) -> None:
-    """Validate release files and register them as a user dataset."""
-    from cosmofit.data.loader import add_user_dataset
+    """Validate release files (or a Gaussian prior) and register them as a user dataset."""
+    from cosmofit.data.loader import add_user_dataset, add_user_prior
+    from cosmofit.errors import UsageError
 
-    spec = add_user_dataset(name, kind, files, citation=citation, overwrite=overwrite)
+    prior_options = {"--param": param, "--mean": mean, "--sigma": sigma}
+    if kind == "prior":
+        missing = [option for option, value in prior_options.items() if value is None]
+        if missing or files:
+            raise UsageError(
+                "a prior needs --param, --mean and --sigma and no --from"
+                + (f" (missing {', '.join(missing)})" if missing else "")
+            )
+        _check_prior_quantity(param)
+        spec = add_user_prior(name, param, mean, sigma, citation=citation, overwrite=overwrite)
+    else:
+        given = [option for option, value in prior_options.items() if value is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)} only apply to --kind prior")
+        if not files:
+            raise UsageError(f"a {kind} dataset needs its release files: pass --from FILE")
+        spec = add_user_dataset(name, kind, files, citation=citation, overwrite=overwrite)
     if json_output:
         print_json(spec)
         return
     stdout().print(
         f"added {spec.name} ({spec.kind}, {spec.n_points} points, sha256 {spec.sha256[:12]}…)"
     )
+
+
+def _check_prior_quantity(param: str) -> None:
+    """Refuse a quantity no model has; fits check it again against their own model."""
+    from cosmofit.errors import ParameterError
+    from cosmofit.likelihoods.prior import DERIVED_QUANTITIES
+    from cosmofit.models.registry import available_models, get_model
+
+    known = dict.fromkeys(DERIVED_QUANTITIES)
+    for model in available_models():
+        known.update(dict.fromkeys(get_model(model).param_names))
+    if param not in known:
+        raise ParameterError(
+            f"--param {param!r} is neither a model parameter nor a derived quantity;"
+            f" use one of {', '.join(known)}"
+        )

@@ -95,4 +95,61 @@ BUILTIN_DATASETS: tuple[dict[str, object], ...] = (
         "filename": "pantheon_plus.npz",
         "sha256": "2b5b71efd20bb19c1b5aa406ce7e26647aa27c072d546ee260f19a0784f8fedf",
     },
+    {
+        "name": "des_dovekie",
+        "aliases": ("desy5",),
+        "kind": "sn",
+        "title": "DES-SN5YR recalibrated (DES-Dovekie) SNe Ia, 1820 SNe, STAT+SYS precision matrix",
+        "citation": (
+            "DES Collaboration, Popovic et al. 2025, arXiv:2511.07517;"
+            " DES Collaboration 2024, arXiv:2401.02929"
+        ),
+        "n_points": 1820,
+        "filename": "des_dovekie.npz",
+        "sha256": "c133028580e4c14c0820b56117b5974348126264ae968655690053d85a27d658",
+    },
+    {
+        "name": "planck_pr4_compressed",
+        "aliases": ("cmb_pr4",),
+        "kind": "prior",
+        "title": "Planck PR4 CMB compressed to (theta*, omega_b, omega_bc), as used by DESI DR2",
+        "citation": (
+            "DESI Collaboration 2025, arXiv:2503.14738, Appendix A (the"
+            " CMB_standard_compression_PR4 likelihood of the DESI cosmology code);"
+            " method: Lemos & Lewis 2023, arXiv:2302.12911"
+        ),
+        "n_points": 3,
+        "filename": "planck_pr4_compressed.npz",
+        "sha256": "655d9e51b7258c51049ed84f1f3beca247ad450647fd8c2457e48104da1e31a8",
+    },
+    {
+        "name": "bbn",
+        "aliases": (),
+        "kind": "prior",
+        "title": "BBN omega_b = 0.02218 +- 0.00055 (the prior of DESI DR2)",
+        "citation": "Schoeneberg 2024, arXiv:2401.15054",
+        "n_points": 1,
+        "filename": "bbn.npz",
+        "sha256": "4477749c27899db7815a6d35768996c9501911b99f695325bc8d89eeb908fd94",
+    },
+    {
+        "name": "bbn_cooke",
+        "aliases": (),
+        "kind": "prior",
+        "title": "BBN omega_b = 0.02166 +- 0.00019 from the Cooke et al. deuterium abundance",
+        "citation": "Cooke, Pettini & Steidel 2018, arXiv:1710.11129",
+        "n_points": 1,
+        "filename": "bbn_cooke.npz",
+        "sha256": "5a48ee4620ffbd289d8e907537f6852c3e52f0738d5120ccf2d7b91b093c2a65",
+    },
+    {
+        "name": "sh0es",
+        "aliases": (),
+        "kind": "prior",
+        "title": "SH0ES H0 = 73.04 +- 1.04 km/s/Mpc (Cepheid-calibrated SNe Ia)",
+        "citation": "Riess et al. 2022, arXiv:2112.04510",
+        "n_points": 1,
+        "filename": "sh0es.npz",
+        "sha256": "ca9c14c0614f5a468c6cda95662f129d9a6503b12018aad59b83e3ad13d1aaca",
+    },
 )

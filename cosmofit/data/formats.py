@@ -30,6 +30,7 @@ from cosmofit.data.records import (
     BAOData,
     CMBPriorData,
     DatasetRecord,
+    GaussianPriorData,
     SNData,
     check_symmetric,
 )
@@ -47,8 +48,12 @@ EMBEDDED_FORMAT_VERSION = 1
 EMBEDDED_ARRAYS = {
     "cmb": ("names", "values", "cov"),
     "bao": ("z", "values", "kinds", "cov"),
-    "sn": ("z_cos", "z_hel", "m", "cov_upper"),
+    "sn": ("z_cos", "z_hel", "m"),
+    "prior": ("names", "values", "cov"),
 }
+#: An SN file stores exactly one of these: the covariance or (DES-Dovekie) the precision
+#: matrix, as the row-major upper triangle.
+SN_MATRIX_ARRAYS = ("cov_upper", "precision_upper")
 
 #: Zip members get this fixed timestamp so that rebuilding a file reproduces its sha256.
 _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -173,6 +178,18 @@ def _read_counted_matrix(path: Path) -> np.ndarray:
     return values[1:].reshape(size, size)
 
 
+def _require_columns(
+    path: Path, line: int, what: str, header: Sequence[str], columns: Sequence[str]
+) -> None:
+    """A DataError pointing at the header line if it lacks one of ``columns``."""
+    missing = [name for name in columns if name not in header]
+    if missing:
+        raise DataError(
+            f"{path}, line {line}: {what} lacks column {missing[0]!r};"
+            f" expected a table with columns {', '.join(columns)}"
+        )
+
+
 def _read_named_table(
     path: Path, columns: Sequence[str], *, trailing_name_extra: bool = False
 ) -> dict[str, np.ndarray]:
@@ -195,12 +212,7 @@ def _read_named_table(
             rows.append((lineno, stripped.split()))
     if header is None or not rows:
         raise DataError(f"{path}: no header line and data rows found; check the file format")
-    missing = [name for name in columns if name not in header]
-    if missing:
-        raise DataError(
-            f"{path}, line {header_line}: header lacks column {missing[0]!r};"
-            f" expected a table with columns {', '.join(columns)}"
-        )
+    _require_columns(path, header_line, "header", header, columns)
     widths = {len(header), len(header) - 1} if trailing_name_extra else {len(header)}
     width = len(rows[0][1])
     if width not in widths:
@@ -274,6 +286,37 @@ def read_cmb_priors(value_file: PathLike, corr_file: PathLike) -> CMBPriorData:
     cov = corr[np.ix_(order, order)] * np.outer(sigma, sigma)
     record = CMBPriorData(names=CMB_PRIOR_NAMES, values=values, cov=cov)
     record.validate(_source(corr_path, value_path))
+    return record
+
+
+def read_gaussian_prior(file: PathLike, line: int) -> GaussianPriorData:
+    """One ``parameter value sigma [source...]`` row of a priors text file, by 1-based line."""
+    path = Path(file)
+    rows = dict(_data_lines(_read_text(path)))
+    if line not in rows:
+        raise DataError(
+            f"{path}: line {line} is not a 'parameter value sigma' row; lines with rows:"
+            f" {sorted(rows)}"
+        )
+    tokens = rows[line]
+    if len(tokens) < 3:
+        _expect_width(path, line, tokens, 3, "parameter value sigma [source]")
+    return gaussian_prior(
+        tokens[0],
+        _number(tokens[1], path, line, "value"),
+        _number(tokens[2], path, line, "sigma"),
+        source=f"{path}, line {line}",
+    )
+
+
+def gaussian_prior(name: str, mean: float, sigma: float, *, source: str) -> GaussianPriorData:
+    """A one-quantity Gaussian prior, checked (finite mean, positive finite sigma)."""
+    if not (math.isfinite(mean) and math.isfinite(sigma)):
+        raise DataError(f"{source}: mean {mean} and sigma {sigma} must be finite numbers")
+    if sigma <= 0:
+        raise DataError(f"{source}: sigma {sigma} must be positive")
+    record = GaussianPriorData(names=(name,), values=[mean], cov=[[sigma * sigma]])
+    record.validate(source)
     return record
 
 
@@ -372,9 +415,94 @@ def read_union3(lcparam_file: PathLike, covmat_file: PathLike) -> SNData:
     return _sn_record(table_path, cov_path, table["zcmb"], table["zhel"], table["mb"])
 
 
+def _read_snana_table(path: Path, columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """Columns by name from an SNANA fitres table: a ``VARNAMES:`` line, then ``SN:`` rows."""
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[tuple[int, list[str]]] = []
+    for lineno, line in enumerate(_read_text(path).splitlines(), start=1):
+        tokens = line.split()
+        if not tokens or tokens[0].startswith("#"):
+            continue
+        if tokens[0] == "VARNAMES:":
+            header, header_line = tokens[1:], lineno
+        elif tokens[0] == "SN:":
+            if header is None:
+                raise DataError(
+                    f"{path}, line {lineno}: SN row before the VARNAMES line; check the file"
+                )
+            rows.append((lineno, tokens[1:]))
+    if header is None or not rows:
+        raise DataError(f"{path}: no VARNAMES line and SN rows found; expected an SNANA table")
+    _require_columns(path, header_line, "VARNAMES", header, columns)
+    out = {name: np.empty(len(rows)) for name in columns}
+    for index, (lineno, tokens) in enumerate(rows):
+        _expect_width(path, lineno, tokens, len(header), "the VARNAMES columns")
+        for name in columns:
+            out[name][index] = _number(tokens[header.index(name)], path, lineno, name)
+    return out
+
+
+def _read_precision_npz(path: Path, size: int, table_name: str) -> np.ndarray:
+    """The full precision matrix from a DES ``.npz`` (``nsn``, and ``cov`` = upper triangle)."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if not {"nsn", "cov"} <= set(npz.files):
+                raise DataError(
+                    f"{path}: lacks the arrays 'nsn' and 'cov' of the DES release;"
+                    " pass the STAT+SYS.npz of the same release"
+                )
+            nsn, upper = npz["nsn"], npz["cov"]
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found; check the path") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
+        raise DataError(f"{path}: not a readable .npz file ({reason}); re-download it") from None
+    if nsn.size != 1 or int(nsn.flat[0]) != size:
+        raise DataError(
+            f"{path}: nsn = {nsn.tolist()} but {table_name} has {size} SN rows;"
+            " use the matrix from the same release"
+        )
+    if upper.ndim != 1 or upper.size != size * (size + 1) // 2:
+        raise DataError(
+            f"{path}: 'cov' has {upper.size} values, expected {size * (size + 1) // 2} (the upper"
+            f" triangle for {size} SNe); the file is truncated or not from this release"
+        )
+    if not np.all(np.isfinite(upper)):
+        first = int(np.flatnonzero(~np.isfinite(upper))[0])
+        raise DataError(
+            f"{path}: 'cov' value {first} is {upper[first]}; every entry must be finite"
+        )
+    return _upper_to_full(upper.astype(np.float64), size, path)
+
+
+def read_des_dovekie(hd_file: PathLike, precision_file: PathLike) -> SNData:
+    """DES-SN5YR / DES-Dovekie SNe (MU, zHD, zHEL) and their released precision matrix.
+
+    The release ships the inverse of the total (stat+sys) covariance as the
+    upper triangle of a float32 matrix; it is validated (finite, positive
+    definite) and inverted once, so the likelihood is the ordinary SN one.
+    MU assumes H0 = 70: the constant offset is absorbed by the profiled M.
+    """
+    hd_path, precision_path = Path(hd_file), Path(precision_file)
+    table = _read_snana_table(hd_path, ("zHD", "zHEL", "MU"))
+    precision = _read_precision_npz(precision_path, table["MU"].size, hd_path.name)
+    source = _source(precision_path, hd_path)
+    record = SNData.from_precision(source, table["zHD"], table["zHEL"], table["MU"], precision)
+    record.validate(source)
+    return record
+
+
 def sn_table_style(table_file: PathLike) -> str:
-    """``"pantheon"`` or ``"union3"``, from the column names on the table's header line."""
+    """``"pantheon"``, ``"union3"`` or ``"des"``, from the column names of the table's header.
+
+    DES (SNANA) tables name their columns on a ``VARNAMES:`` line after comments.
+    """
     path = Path(table_file)
+    for line in _read_text(path).splitlines():
+        tokens = line.split()
+        if tokens and tokens[0] == "VARNAMES:" and {"zHD", "zHEL", "MU"} <= set(tokens):
+            return "des"
     for line in _read_text(path).splitlines():
         names = set(line.strip().lstrip("#").split())
         if not names:
@@ -385,8 +513,9 @@ def sn_table_style(table_file: PathLike) -> str:
             return "union3"
         break
     raise DataError(
-        f"{path}: header names neither Pantheon+ columns (zHD zHEL m_b_corr) nor lcparam"
-        " columns (zcmb zhel mb); pass the SN table first, then its covariance"
+        f"{path}: header names neither Pantheon+ columns (zHD zHEL m_b_corr), lcparam"
+        " columns (zcmb zhel mb) nor DES VARNAMES (zHD zHEL MU); pass the SN table first,"
+        " then its covariance (or the DES precision .npz)"
     )
 
 
@@ -396,12 +525,20 @@ def sn_table_style(table_file: PathLike) -> str:
 def _embedded_arrays(data: DatasetRecord) -> tuple[str, dict[str, np.ndarray]]:
     if isinstance(data, CMBPriorData):
         return "cmb", {"names": np.array(data.names), "values": data.values, "cov": data.cov}
+    if isinstance(data, GaussianPriorData):
+        return "prior", {"names": np.array(data.names), "values": data.values, "cov": data.cov}
     if isinstance(data, BAOData):
         arrays = {"z": data.z, "values": data.values, "kinds": np.array(data.kinds)}
         return "bao", {**arrays, "cov": data.cov}
     if isinstance(data, SNData):
-        upper = data.cov[np.triu_indices(data.m.size)]
-        return "sn", {"z_cos": data.z_cos, "z_hel": data.z_hel, "m": data.m, "cov_upper": upper}
+        arrays = {"z_cos": data.z_cos, "z_hel": data.z_hel, "m": data.m}
+        if data.precision is None:
+            return "sn", {**arrays, "cov_upper": data.cov[np.triu_indices(data.m.size)]}
+        upper = data.precision[np.triu_indices(data.m.size)]
+        single = upper.astype(np.float32)
+        if np.array_equal(single, upper):  # a float32 release stays float32: lossless, half size
+            upper = single
+        return "sn", {**arrays, "precision_upper": upper}
     raise TypeError(f"cannot embed {type(data).__name__}")
 
 
@@ -448,11 +585,13 @@ def write_embedded(path: PathLike, data: DatasetRecord, *, citation: str = "") -
     return sha256_bytes(content)
 
 
-def _upper_to_full(upper: np.ndarray, size: int, path: Path) -> np.ndarray:
+def _upper_to_full(
+    upper: np.ndarray, size: int, path: Path, label: str = "cov_upper"
+) -> np.ndarray:
     """Rebuild a symmetric matrix from its row-major upper triangle (diagonal included)."""
     if upper.ndim != 1 or upper.size != size * (size + 1) // 2:
         raise DataError(
-            f"{path}: cov_upper has {upper.size} values, expected {size * (size + 1) // 2}"
+            f"{path}: {label} has {upper.size} values, expected {size * (size + 1) // 2}"
             f" for {size} supernovae; rebuild the file"
         )
     full = np.empty((size, size))
@@ -484,12 +623,23 @@ def _embedded_record(npz: np.lib.npyio.NpzFile, spec: DatasetSpec, path: Path) -
     if spec.kind == "cmb":
         names = tuple(str(name) for name in npz["names"])
         return CMBPriorData(names=names, values=npz["values"], cov=npz["cov"])
+    if spec.kind == "prior":
+        names = tuple(str(name) for name in npz["names"])
+        return GaussianPriorData(names=names, values=npz["values"], cov=npz["cov"])
     if spec.kind == "bao":
         kinds = tuple(str(kind) for kind in npz["kinds"])
         return BAOData(z=npz["z"], values=npz["values"], kinds=kinds, cov=npz["cov"])
+    matrices = [name for name in SN_MATRIX_ARRAYS if name in members]
+    if len(matrices) != 1:
+        raise DataError(
+            f"{path}: needs exactly one of the arrays {list(SN_MATRIX_ARRAYS)}, found"
+            f" {matrices}; rebuild the file or re-add the dataset"
+        )
     m = npz["m"]
-    cov = _upper_to_full(npz["cov_upper"], m.size, path)
-    return SNData(z_cos=npz["z_cos"], z_hel=npz["z_hel"], m=m, cov=cov)
+    full = _upper_to_full(npz[matrices[0]].astype(np.float64), m.size, path, matrices[0])
+    if matrices[0] == "cov_upper":
+        return SNData(z_cos=npz["z_cos"], z_hel=npz["z_hel"], m=m, cov=full)
+    return SNData.from_precision(str(path), npz["z_cos"], npz["z_hel"], m, full)
 
 
 def read_embedded(

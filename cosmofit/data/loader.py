@@ -9,6 +9,7 @@ scan in one session read each file once.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -17,9 +18,11 @@ from pathlib import Path
 
 from cosmofit.data import registry
 from cosmofit.data.formats import (
+    gaussian_prior,
     read_bao_release,
     read_bao_single,
     read_cmb_priors,
+    read_des_dovekie,
     read_embedded,
     read_pantheon_plus,
     read_union3,
@@ -37,7 +40,10 @@ PathLike = str | os.PathLike[str]
 _RELEASE_FILES = {
     "cmb": "2 files: 'name value sigma' values, then the correlation matrix",
     "bao": "2 files ('z value kind' means, then the covariance) or 1 'z value sigma kind' file",
-    "sn": "2 files: the SN table (Pantheon+ .dat or Union3 lcparam), then its covariance",
+    "sn": (
+        "2 files: the SN table (Pantheon+ .dat, Union3 lcparam or DES HD .csv), then its"
+        " covariance (DES: the STAT+SYS.npz precision matrix)"
+    ),
 }
 
 
@@ -88,8 +94,12 @@ def clear_cache() -> None:
 def read_release_files(kind: str, files: Sequence[PathLike]) -> DatasetRecord:
     """Parse the official release files of a ``kind``; file count and header pick the reader."""
     paths = [Path(file) for file in files]
+    if kind == "prior":
+        raise UsageError(
+            "a prior is not read from files; give --param P --mean M --sigma S instead of --from"
+        )
     if kind not in _RELEASE_FILES:
-        raise UsageError(f"unknown dataset kind {kind!r}; use one of cmb, bao, sn")
+        raise UsageError(f"unknown dataset kind {kind!r}; use one of cmb, bao, sn, prior")
     if kind == "cmb" and len(paths) == 2:
         return read_cmb_priors(*paths)
     if kind == "bao" and len(paths) == 2:
@@ -97,9 +107,53 @@ def read_release_files(kind: str, files: Sequence[PathLike]) -> DatasetRecord:
     if kind == "bao" and len(paths) == 1:
         return read_bao_single(paths[0])
     if kind == "sn" and len(paths) == 2:
-        reader = read_pantheon_plus if sn_table_style(paths[0]) == "pantheon" else read_union3
-        return reader(*paths)
+        readers = {"pantheon": read_pantheon_plus, "union3": read_union3, "des": read_des_dovekie}
+        return readers[sn_table_style(paths[0])](*paths)
     raise UsageError(f"a {kind} dataset is read from {_RELEASE_FILES[kind]}; got {len(paths)}")
+
+
+def _check_new_user_name(name: str, overwrite: bool) -> DatasetSpec | None:
+    """Refuse invalid, built-in or taken (unless ``overwrite``) names; return the existing spec."""
+    if not re.fullmatch(registry.USER_NAME_PATTERN, name) or name == "joint":
+        raise UsageError(
+            f"dataset name {name!r} is not allowed; use lower-case letters, digits, '_', '.'"
+            " or '-' (and not 'joint')"
+        )
+    directory = registry.user_data_dir()
+    existing = registry.find_dataset(name)
+    if existing is not None and (existing.builtin or existing.name != name):
+        raise UsageError(
+            f"{name!r} is a built-in dataset name or alias; choose another name for your dataset"
+        )
+    if not overwrite and (existing is not None or (directory / f"{name}.json").exists()):
+        raise UsageError(
+            f"dataset {name!r} already exists in {directory}; pass --overwrite to replace it"
+        )
+    return existing
+
+
+def _store_user_dataset(
+    name: str, kind: str, record: DatasetRecord, citation: str, title: str, existing
+) -> DatasetSpec:
+    """Write ``<name>.npz`` then ``<name>.json`` atomically and register the spec."""
+    directory = registry.user_data_dir()
+    filename = f"{name}.npz"
+    sha256 = write_embedded(directory / filename, record, citation=citation)
+    spec = DatasetSpec(
+        name=name,
+        kind=kind,  # type: ignore[arg-type]  # checked by the caller
+        title=title,
+        citation=citation,
+        n_points=record.n_points,
+        filename=filename,
+        sha256=sha256,
+        builtin=False,
+    )
+    write_dataset_file(directory / f"{name}.json", (spec.model_dump_json(indent=2) + "\n").encode())
+    if existing is not None:
+        registry.unregister_dataset(name)
+    registry.register_dataset(spec)
+    return spec
 
 
 def add_user_dataset(
@@ -117,40 +171,37 @@ def add_user_dataset(
     never listed). A built-in name or alias is never replaced; an existing user
     dataset only with ``overwrite=True``.
     """
-    if not re.fullmatch(registry.USER_NAME_PATTERN, name) or name == "joint":
-        raise UsageError(
-            f"dataset name {name!r} is not allowed; use lower-case letters, digits, '_', '.'"
-            " or '-' (and not 'joint')"
-        )
-    directory = registry.user_data_dir()
-    existing = registry.find_dataset(name)
-    if existing is not None and (existing.builtin or existing.name != name):
-        raise UsageError(
-            f"{name!r} is a built-in dataset name or alias; choose another name for your dataset"
-        )
-    spec_path = directory / f"{name}.json"
-    if not overwrite and (existing is not None or spec_path.exists()):
-        raise UsageError(
-            f"dataset {name!r} already exists in {directory}; pass --overwrite to replace it"
-        )
+    existing = _check_new_user_name(name, overwrite)
     paths = [Path(file) for file in files]
     record = read_release_files(kind, paths)
     if not citation:
         citation = "user-supplied: " + ", ".join(path.name for path in paths)
-    filename = f"{name}.npz"
-    sha256 = write_embedded(directory / filename, record, citation=citation)
-    spec = DatasetSpec(
-        name=name,
-        kind=kind,  # type: ignore[arg-type]  # checked by read_release_files
-        title=title or f"{name} (user {kind} dataset from {paths[0].name})",
-        citation=citation,
-        n_points=record.n_points,
-        filename=filename,
-        sha256=sha256,
-        builtin=False,
-    )
-    write_dataset_file(spec_path, (spec.model_dump_json(indent=2) + "\n").encode())
-    if existing is not None:
-        registry.unregister_dataset(name)
-    registry.register_dataset(spec)
-    return spec
+    title = title or f"{name} (user {kind} dataset from {paths[0].name})"
+    return _store_user_dataset(name, kind, record, citation, title, existing)
+
+
+def add_user_prior(
+    name: str,
+    param: str,
+    mean: float,
+    sigma: float,
+    citation: str | None = None,
+    *,
+    overwrite: bool = False,
+) -> DatasetSpec:
+    """Register a Gaussian prior ``param = mean +- sigma`` as a user dataset of kind "prior".
+
+    Whether ``param`` exists is checked against the model when a fit uses the prior
+    (and by ``cosmofit data add`` against every model's parameters and derived quantities).
+    """
+    existing = _check_new_user_name(name, overwrite)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", param):
+        raise UsageError(f"--param {param!r} is not a parameter name; e.g. --param H0")
+    if not (math.isfinite(mean) and math.isfinite(sigma) and sigma > 0):
+        raise UsageError(
+            f"prior {name!r}: --mean {mean} and --sigma {sigma} must be finite with sigma > 0"
+        )
+    record = gaussian_prior(param, mean, sigma, source=f"prior {name!r}")
+    citation = citation or f"user-supplied prior {param} = {mean:g} +- {sigma:g}"
+    title = f"{name}: Gaussian prior {param} = {mean:g} +- {sigma:g}"
+    return _store_user_dataset(name, "prior", record, citation, title, existing)

@@ -57,14 +57,14 @@ def _check_redshifts(source: str, label: str, z: np.ndarray) -> None:
         raise DataError(f"{source}: {label}[{first}] = {z[first]} but redshifts must be > 0")
 
 
-def check_symmetric(source: str, cov: np.ndarray) -> None:
+def check_symmetric(source: str, cov: np.ndarray, what: str = "covariance") -> None:
     """Raise DataError if a square ``cov`` is asymmetric beyond rounding (rtol 1e-10 of max |C|)."""
     scale = float(np.max(np.abs(cov)))
     asymmetry = np.abs(cov - cov.T)
     if float(np.max(asymmetry)) > _SYMMETRY_RTOL * scale:
         row, col = (int(i) for i in np.unravel_index(np.argmax(asymmetry), cov.shape))
         raise DataError(
-            f"{source}: covariance is not symmetric (entry [{row}, {col}] differs from"
+            f"{source}: {what} is not symmetric (entry [{row}, {col}] differs from"
             f" [{col}, {row}]); check the file is the full matrix written row by row"
         )
 
@@ -90,33 +90,68 @@ def cholesky_lower(cov: np.ndarray) -> np.ndarray:
     return lower
 
 
-def check_covariance(source: str, cov: np.ndarray, size: int) -> None:
-    """Raise DataError unless ``cov`` is a finite, symmetric, positive definite size x size."""
+def check_covariance(
+    source: str, cov: np.ndarray, size: int, what: str = "covariance", *, definite: bool = True
+) -> None:
+    """Raise DataError unless ``cov`` is a finite, symmetric, positive definite size x size.
+
+    ``what`` names the matrix in messages (a release may ship the precision matrix);
+    ``definite=False`` skips the Cholesky test for a caller that factors the matrix itself.
+    """
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
-        raise DataError(f"{source}: covariance has shape {cov.shape}; expected a square matrix")
+        raise DataError(f"{source}: {what} has shape {cov.shape}; expected a square matrix")
     if cov.shape[0] != size:
         raise DataError(
-            f"{source}: covariance is {cov.shape[0]}x{cov.shape[1]} but there are {size} data"
-            " points; use the covariance from the same release"
+            f"{source}: {what} is {cov.shape[0]}x{cov.shape[1]} but there are {size} data"
+            f" points; use the {what} from the same release"
         )
     if not np.all(np.isfinite(cov)):
         row, col = (int(i) for i in np.argwhere(~np.isfinite(cov))[0])
         raise DataError(
-            f"{source}: covariance[{row}, {col}] is {cov[row, col]}; every entry must be finite"
+            f"{source}: {what}[{row}, {col}] is {cov[row, col]}; every entry must be finite"
         )
-    check_symmetric(source, cov)
+    check_symmetric(source, cov, what)
+    if definite:
+        cholesky_factor(source, cov, what)
+
+
+def cholesky_factor(source: str, cov: np.ndarray, what: str = "covariance") -> np.ndarray:
+    """The lower Cholesky factor of ``cov``, or a DataError saying it is not positive definite."""
     try:
-        cholesky_lower(cov)
+        return cholesky_lower(cov)
     except np.linalg.LinAlgError:
         raise DataError(
-            f"{source}: covariance is not positive definite; re-export it from the release"
+            f"{source}: {what} is not positive definite; re-export it from the release"
             " or check the row selection"
         ) from None
 
 
+def covariance_from_precision(source: str, precision: np.ndarray) -> np.ndarray:
+    """The covariance C = P^-1 of a released precision matrix P, after validating P.
+
+    P is checked like any covariance (finite, symmetric, positive definite) and
+    inverted once through its Cholesky factor (P = L L^T, C = L^-T L^-1), so
+    the likelihoods see an ordinary covariance. For DES-Dovekie (condition
+    number ~6e7) the chi^2 from the inverted matrix equals r^T P r to ~1e-15
+    relative.
+    """
+    import scipy.linalg
+
+    what = "precision matrix"
+    check_covariance(source, precision, precision.shape[0], what, definite=False)
+    lower = cholesky_factor(source, precision, what)
+    inverse_lower = scipy.linalg.solve_triangular(lower, np.eye(lower.shape[0]), lower=True)
+    return inverse_lower.T @ inverse_lower
+
+
 @dataclass(frozen=True, eq=False)
-class CMBPriorData:
-    """CMB distance priors: values of (R, l_A, omega_b) and their covariance."""
+class GaussianPriorData:
+    """A Gaussian on named parameters or derived quantities: means and covariance.
+
+    One name is a plain prior (``bbn``: omega_b = 0.02218 +- 0.00055); several
+    are a correlated compression (``planck_pr4_compressed``: theta*, omega_b,
+    omega_bc). Whether each name exists is checked against the model at fit time.
+    """
 
     names: tuple[str, ...]
     values: np.ndarray
@@ -130,6 +165,20 @@ class CMBPriorData:
     @property
     def n_points(self) -> int:
         return int(self.values.size)
+
+    def validate(self, source: str) -> None:
+        """Raise DataError naming ``source`` unless names, means and covariance are usable."""
+        if not self.names or any(not name.strip() for name in self.names):
+            raise DataError(f"{source}: a Gaussian prior needs a non-empty name for each value")
+        if len(set(self.names)) != len(self.names):
+            raise DataError(f"{source}: names {self.names} repeat one; give each quantity once")
+        _check_vector(source, "values", self.values, len(self.names))
+        check_covariance(source, self.cov, self.values.size)
+
+
+@dataclass(frozen=True, eq=False)
+class CMBPriorData(GaussianPriorData):
+    """CMB distance priors: values of (R, l_A, omega_b) and their covariance."""
 
     def validate(self, source: str) -> None:
         """Raise DataError naming ``source`` unless the record is usable by the CMB likelihood."""
@@ -182,18 +231,40 @@ class BAOData:
 
 @dataclass(frozen=True, eq=False)
 class SNData:
-    """Type Ia supernovae: cosmological and heliocentric redshifts, magnitudes, covariance."""
+    """Type Ia supernovae: cosmological and heliocentric redshifts, magnitudes, covariance.
+
+    ``precision`` is set when the release ships the inverse covariance
+    (DES-Dovekie): it is what gets embedded, and ``cov`` is its inverse.
+    """
 
     z_cos: np.ndarray
     z_hel: np.ndarray
     m: np.ndarray
     cov: np.ndarray
+    precision: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "z_cos", _frozen_array(self.z_cos, 1))
         object.__setattr__(self, "z_hel", _frozen_array(self.z_hel, 1))
         object.__setattr__(self, "m", _frozen_array(self.m, 1))
         object.__setattr__(self, "cov", _frozen_array(self.cov, 2))
+        if self.precision is not None:
+            object.__setattr__(self, "precision", _frozen_array(self.precision, 2))
+
+    @classmethod
+    def from_precision(
+        cls, source: str, z_cos: object, z_hel: object, m: object, precision: np.ndarray
+    ) -> SNData:
+        """A record whose release gives the precision matrix; it is validated and inverted."""
+        precision = np.asarray(precision, dtype=np.float64)
+        size = np.asarray(m).size
+        if precision.ndim != 2 or precision.shape != (size, size):
+            raise DataError(
+                f"{source}: precision matrix has shape {precision.shape} but there are {size}"
+                " supernovae; use the matrix from the same release"
+            )
+        cov = covariance_from_precision(source, precision)
+        return cls(z_cos=z_cos, z_hel=z_hel, m=m, cov=cov, precision=precision)
 
     @property
     def n_points(self) -> int:
@@ -206,10 +277,13 @@ class SNData:
         _check_vector(source, "z_hel", self.z_hel, self.m.size)
         _check_redshifts(source, "z_cos", self.z_cos)
         _check_redshifts(source, "z_hel", self.z_hel)
+        if self.precision is not None:  # positive definite: checked when it was inverted
+            what = "precision matrix"
+            check_covariance(source, self.precision, self.m.size, what, definite=False)
         check_covariance(source, self.cov, self.m.size)
 
 
-DatasetRecord = CMBPriorData | BAOData | SNData
+DatasetRecord = CMBPriorData | BAOData | SNData | GaussianPriorData
 
 
 @dataclass(frozen=True, eq=False)

@@ -29,7 +29,7 @@ from pydantic import (
 from cosmofit.data.builtin import BUILTIN_DATASETS
 from cosmofit.errors import CosmofitError, DataError, UsageError
 
-DatasetKind = Literal["cmb", "bao", "sn"]
+DatasetKind = Literal["cmb", "bao", "sn", "prior"]
 
 #: The pseudo-name ``joint`` stands for one dataset of each kind.
 JOINT = ("cmb", "bao", "sn")

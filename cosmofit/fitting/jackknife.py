@@ -173,9 +173,14 @@ def _plan(
     plans = []
     for c in components:
         if c.kind not in POINTWISE_KINDS:
+            why = (
+                "a Gaussian prior is one constraint"
+                if c.kind == "prior"
+                else "each SN barely moves the fit and M couples them all"
+            )
             notes.append(
-                f"{c.name}: {c.kind} points are not left out one by one (each SN barely moves "
-                "the fit and M couples them all); use --by dataset to drop it whole"
+                f"{c.name}: {c.kind} points are not left out one by one ({why});"
+                " use --by dataset to drop it whole"
             )
             continue
         for j in range(c.n_data):

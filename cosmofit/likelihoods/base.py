@@ -14,11 +14,14 @@ import importlib
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cosmofit.physics.background import Background, GridPlan
+
+if TYPE_CHECKING:
+    from cosmofit.models.registry import Model
 
 LIKELIHOOD_KINDS: dict[str, type[Likelihood]] = {}
 
@@ -26,6 +29,7 @@ _BUILTIN_MODULES = (
     "cosmofit.likelihoods.cmb",
     "cosmofit.likelihoods.bao",
     "cosmofit.likelihoods.sn",
+    "cosmofit.likelihoods.prior",
 )
 
 
@@ -81,6 +85,13 @@ class Likelihood(ABC):
     def chi2_batch(self, backgrounds: Sequence[Background | None]) -> np.ndarray:
         """chi^2 at several single-point backgrounds (+inf where a point has none)."""
         return np.array([math.inf if bg is None else self.chi2(bg) for bg in backgrounds])
+
+    def check_model(self, model: Model) -> None:
+        """Raise a CosmofitError if this likelihood cannot be evaluated for ``model``.
+
+        Called once when a joint likelihood is built; most kinds accept any model.
+        """
+        return None
 
     def derived(self, bg: Background) -> dict[str, float]:
         """Quantities worth reporting at this point (nuisance best fits, theory values)."""

@@ -52,6 +52,8 @@ class JointLikelihood:
     ):
         self.model = model
         self.components = list(components)
+        for component in self.components:
+            component.check_model(model)
         self.cov_scale = cov_scale
         self.dataset_sha256 = dict(dataset_sha256 or {})
         plans = [plan for c in self.components for plan in c.plans]

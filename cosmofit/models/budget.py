@@ -39,9 +39,10 @@ def budget_without_dark_energy(a, p: Mapping[str, float], omega_r: float) -> tup
     om = p["Om0"]
     ok = p.get("Ok0", 0.0)
     nu, nu_today = neutrino_terms(a, p)
-    rest = (om - nu_today) * (a2 * a) if nu_today else om * (a2 * a)
+    massive = p.get("mnu", 0.0) != 0.0  # one value for a whole batch
+    rest = (om - nu_today) * (a2 * a) if massive else om * (a2 * a)
     rest = rest + omega_r * (a2 * a2)
-    if nu_today:
+    if massive:
         rest = rest + nu
     if np.any(ok != 0.0):  # a batch's Ok0 is a (P, 1) column
         rest = rest + ok * a2

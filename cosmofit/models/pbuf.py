@@ -62,7 +62,7 @@ def pbuf_e2(z, p: Mapping[str, float], omega_r: float):
     omega_sigma = amplitude * a ** p["n_eps"] / (1.0 + q2 * q2)  # a**0 == 1 exactly
     omega_lambda = 1.0 - p["Om0"] - omega_r * (1.0 + (k_sat - 1.0) * g0) - amplitude
     nu, nu_today = neutrino_terms(a, p)  # massive neutrinos: inside Om0 today, not rescaled
-    if nu_today:
+    if p.get("mnu", 0.0) != 0.0:  # one value for a whole batch
         return (
             (p["Om0"] - nu_today) * (a2 * a)
             + nu

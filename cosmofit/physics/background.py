@@ -394,6 +394,22 @@ class Background:
         dc = self.hubble_distance * panels.sum(-1, keepdims=True)
         return self.transverse_distance(dc)
 
+    def scales_at(self, z):
+        """(r_s(z), D_M(z)) [Mpc] at a redshift above 99 that may differ per point.
+
+        ``z`` is a float, or a (P, 1) column for a batch; so are the results. The
+        same panels as r_s(z*) and D_M(z*) (used for theta* with a calibrated z*).
+        """
+        s = (1.0 + z) ** -0.5
+        rs = _RS_RULE.integrate(self, self._panel_limits(0.0), self._panel_limits(s))
+        starts = self._panel_limits(s, *_DM_BREAKS[:-1])
+        dc = _DM_STAR_RULE.integrate(self, starts, self._panel_limits(*_DM_BREAKS))
+        rs = self.hubble_distance * rs
+        dm = self.transverse_distance(self.hubble_distance * dc.sum(-1, keepdims=True))
+        if self.batched:
+            return rs, dm
+        return float(rs[0]), float(dm[0])
+
     def early(self, name: str):
         """An early-universe scale as a float (one point) or a (P, 1) column (a batch)."""
         value = self._dm_star if name == "DM_star" else self._early[name]

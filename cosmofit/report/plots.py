@@ -119,11 +119,11 @@ def _backgrounds(summary: dict[str, Any]) -> dict[str, Any]:
     return {model: background(model, **values) for model, values in model_points(summary).items()}
 
 
-def sn_residuals(summary: dict[str, Any]) -> Any:
+def sn_residuals(summary: dict[str, Any], name: str | None = None) -> Any:
     """Binned Hubble residuals relative to the first model, M profiled for each model."""
     import numpy as np
 
-    name = summary["plot_datasets"]["sn"]
+    name = name or summary["plot_datasets"]["sn"]
     data, likelihood = _dataset(name)
     backgrounds = _backgrounds(summary)
     reference = next(iter(backgrounds))
@@ -229,6 +229,56 @@ def cmb_pulls(summary: dict[str, Any]) -> Any:
     axes.axhline(0.0, color=DATA_COLOUR, linewidth=0.8)
     axes.set_xticks(positions, list(data.names))
     axes.set_ylabel("(data - theory) / sigma")
+    axes.legend(loc="best", fontsize=8)
+    return figure
+
+
+#: The second supernova figure shows this sample (or Pantheon+ when it is the first figure's).
+SECOND_SN = ("des_dovekie", "pantheon+")
+
+
+def second_sn_residuals(summary: dict[str, Any]) -> Any:
+    """The same residuals for a second, independent SN sample, to compare the two side by side."""
+    first = summary["plot_datasets"].get("sn")
+    return sn_residuals(summary, next(name for name in SECOND_SN if name != first))
+
+
+def prior_pulls(summary: dict[str, Any]) -> Any:
+    """(theory - mean)/sigma of every registered Gaussian prior quantity, for each model."""
+    import numpy as np
+
+    from cosmofit.data.registry import available_datasets
+    from cosmofit.likelihoods.prior import known_quantities
+
+    specs = [spec for spec in available_datasets() if spec.kind == "prior"]
+    if not specs:
+        raise CosmofitError("no prior dataset is registered")
+    backgrounds = _backgrounds(summary)
+    labels, pulls = [], {model: [] for model in backgrounds}
+    for spec in specs:
+        data, likelihood = _dataset(spec.name)
+        sigma = np.sqrt(np.diag(data.cov))
+        labels.extend(f"{spec.name}: {quantity}" for quantity in data.names)
+        for model, bg in backgrounds.items():
+            if set(data.names) <= set(known_quantities(bg.model)):
+                pulls[model].extend((likelihood.theory(bg) - data.values) / sigma)
+            else:  # a prior on a parameter this model lacks (k_sat for lcdm): no bar
+                pulls[model].extend([np.nan] * len(data.names))
+    figure, (axes,) = _new_figure(max(6.0, 0.9 * len(labels)), 3.8)
+    positions = np.arange(len(labels))
+    width = 0.8 / max(len(backgrounds), 1)
+    for index, (colour, model) in enumerate(zip(COLOURS, backgrounds, strict=False)):
+        offset = (index - (len(backgrounds) - 1) / 2) * width
+        axes.bar(
+            positions + offset, pulls[model], width, color=colour, label=curve_label(summary, model)
+        )
+    for level in (-1.0, 1.0):
+        axes.axhline(level, color="#888888", linestyle="--", linewidth=0.8)
+    axes.axhline(0.0, color=DATA_COLOUR, linewidth=0.8)
+    axes.set_xticks(
+        positions, [literal(label) for label in labels], fontsize=7, rotation=25, ha="right"
+    )
+    axes.set_ylabel("(theory - mean) / sigma")
     axes.legend(loc="best", fontsize=8)
     return figure
 
@@ -358,6 +408,21 @@ FIGURES: tuple[tuple[str, str, str, Callable[[dict[str, Any]], Any]], ...] = (
         "unphysical region w0 + wa >= 0 (shaded) and w = -1 today and at high "
         "redshift (dotted).",
         w0wa_plane,
+    ),
+    (
+        "sn2",
+        "Hubble residuals of a second supernova sample",
+        "The same binned residuals for DES-Dovekie (or Pantheon+ when the figure above shows "
+        "DES-Dovekie), M profiled separately: two independent samples side by side.",
+        second_sn_residuals,
+    ),
+    (
+        "prior",
+        "Gaussian prior pulls",
+        "(theory - mean)/sigma of each registered Gaussian prior (BBN, SH0ES, the compressed "
+        "Planck PR4 CMB, user priors) at each model's stored parameters; dashed lines mark "
+        "1 sigma. Only priors a fit used enter its chi2.",
+        prior_pulls,
     ),
     (
         "history",

@@ -76,3 +76,31 @@ def test_batch_equals_single_calls_for_every_registered_model(model):
     batch = likelihood.chi2_batch(pts)
     single = [likelihood.chi2(p) for p in pts]
     assert batch == pytest.approx(single, rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    "model, extra",
+    [
+        ("lcdm", {"mnu": 0.06, "Ok0": 0.02}),  # shared mnu, curvature
+        ("w0wa", {"w0": -0.85, "wa": -0.5}),
+    ],
+)
+def test_batch_equals_single_calls_with_priors_curvature_and_neutrinos(model, extra):
+    # theta* (per-point calibrated z*), Gaussian priors and DES-Dovekie in one batch.
+    joint = cosmofit.load_likelihood("planck_pr4_compressed,desi_dr2,des_dovekie,bbn,sh0es", model)
+    rng = np.random.default_rng(4)
+    pts = [
+        {**extra, "H0": 64 + 8 * rng.random(), "Om0": 0.28 + 0.05 * rng.random()}
+        for _ in range(9)
+    ]
+    pts.append({**pts[0], "wa": 1.5} if model == "w0wa" else {**pts[0], "Om0": 0.001})
+    batch = joint.chi2_batch(pts)
+    single = np.array([joint.chi2(p) for p in pts])
+    assert math.isinf(single[-1]) and math.isinf(batch[-1])  # w0 + wa >= 0 / neutrinos > matter
+    assert batch[:-1] == pytest.approx(single[:-1], rel=1e-10)
+
+
+def test_batch_with_different_neutrino_masses_is_evaluated_point_by_point():
+    joint = cosmofit.load_likelihood("cmb,bao", "lcdm")
+    pts = [{"mnu": m} for m in (0.0, 0.06, 0.3)]
+    assert joint.chi2_batch(pts) == pytest.approx([joint.chi2(p) for p in pts], rel=1e-12)

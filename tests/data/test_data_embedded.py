@@ -10,11 +10,11 @@ import pytest
 from cosmofit.data import loader
 from cosmofit.data.formats import embedded_bytes
 from cosmofit.data.integrity import sha256_file
-from cosmofit.data.records import BAO_KINDS, BAOData, CMBPriorData, SNData
+from cosmofit.data.records import BAO_KINDS, BAOData, CMBPriorData, GaussianPriorData, SNData
 from cosmofit.data.registry import available_datasets, get_dataset
 
 BUILTIN_NAMES = [spec.name for spec in available_datasets() if spec.builtin]
-RECORD_TYPES = {"cmb": CMBPriorData, "bao": BAOData, "sn": SNData}
+RECORD_TYPES = {"cmb": CMBPriorData, "bao": BAOData, "sn": SNData, "prior": GaussianPriorData}
 
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)
@@ -52,6 +52,20 @@ def test_contents_match_the_publications():
     assert loader.load_dataset("sixdf").data.kinds == ("rs_over_DV",)
     sn = loader.load_dataset("pantheon+").data
     assert sn.z_cos.min() > 0.01 and sn.m.size == 1590
+    bbn = loader.load_dataset("bbn").data
+    assert bbn.names == ("omega_b",) and bbn.values.tolist() == [0.02218]
+    assert np.sqrt(bbn.cov[0, 0]) == pytest.approx(0.00055, rel=1e-12)
+    assert loader.load_dataset("bbn_cooke").data.values.tolist() == [0.02166]
+    sh0es = loader.load_dataset("sh0es").data
+    assert sh0es.names == ("H0",) and sh0es.values.tolist() == [73.04]
+    # DESI DR2 (arXiv:2503.14738) Appendix A / CMB_standard_compression_PR4: theta* in radians.
+    pr4 = loader.load_dataset("planck_pr4_compressed").data
+    assert pr4.names == ("theta_star", "omega_b", "omega_bc")
+    np.testing.assert_array_equal(pr4.values, [0.01041027, 0.02223208, 0.14207901])
+    assert pr4.cov[0, 2] == -1.19287532e-09 and pr4.cov[2, 2] == 1.48841714e-06
+    des = loader.load_dataset("desy5").data
+    assert des.m.size == 1820 and des.precision is not None
+    np.testing.assert_allclose(des.cov @ des.precision, np.eye(1820), atol=1e-9)
 
 
 def test_loads_are_cached_and_read_only():

@@ -21,6 +21,11 @@ BUILTIN = {
     "mgs": ("bao", 1),
     "union3": ("sn", 22),
     "pantheon+": ("sn", 1590),
+    "des_dovekie": ("sn", 1820),
+    "planck_pr4_compressed": ("prior", 3),
+    "bbn": ("prior", 1),
+    "bbn_cooke": ("prior", 1),
+    "sh0es": ("prior", 1),
 }
 
 

@@ -101,3 +101,12 @@ def test_sn_chi2_barely_depends_on_h0():
     # 20 km/s/Mpc moves chi2 by about 0.01 out of 1400.
     likelihood = cosmofit.load_likelihood("sn", "lcdm")
     assert likelihood.chi2({"H0": 60.0}) == pytest.approx(likelihood.chi2({"H0": 80.0}), abs=0.05)
+
+
+def test_des_dovekie_alone():
+    likelihood = cosmofit.load_likelihood("des_dovekie", "lcdm")
+    x, _, objective = best_fit(likelihood, ["Om0"], [0.3])
+    sigma = hessian_sigma(objective, x, [0.002])
+    # DES Collaboration, Popovic et al. 2025 (arXiv:2511.07517): Om0 = 0.330 +- 0.015.
+    assert x[0] == pytest.approx(0.330, abs=0.25 * 0.015)
+    assert sigma[0] == pytest.approx(0.015, rel=0.1)

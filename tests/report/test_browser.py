@@ -72,8 +72,8 @@ def test_report_loads_and_draws(rendered, tmp_path_factory):
     root = re.search(r"<html[^>]*>", dom.stdout)
     assert root is not None
     assert 'data-report-loaded="true"' in root.group(0)
-    assert 'data-figures="4"' in root.group(0)
-    assert len(re.findall(r"<svg\b", dom.stdout)) == 4
+    assert 'data-figures="6"' in root.group(0)
+    assert len(re.findall(r"<svg\b", dom.stdout)) == 6
     assert "<script>alert(1)</script>" not in dom.stdout
     print(f"screenshot: {screenshot}")
 
@@ -91,5 +91,5 @@ def test_report_with_a_profile_loads_and_draws(profiled, tmp_path):
     root = re.search(r"<html[^>]*>", dom.stdout)
     assert root is not None
     assert 'data-report-loaded="true"' in root.group(0)
-    assert 'data-figures="5"' in root.group(0)  # the four plots and the profile's curve
+    assert 'data-figures="7"' in root.group(0)  # the six plots and the profile's curve
     assert len(re.findall(r'<figure id="plot-profile-0">\s*<svg\b', dom.stdout)) == 1

@@ -32,7 +32,7 @@ def test_page_has_every_section(rendered):
     for anchor in ("comparison", "model-lcdm", "model-pbuf", "consistency", "plots",
                    "datasets", "provenance"):  # fmt: skip
         assert f'id="{anchor}"' in page
-    assert page.count("<svg") == 4
+    assert page.count("<svg") == 6
     assert page.count('class="badge optimized"') == 2 + 3
     assert page.count('class="badge frozen"') == 2
     assert '<span class="badge warn">at bound</span>' in page
@@ -53,7 +53,7 @@ def test_empty_store_renders(tmp_path):
     assert files.html == tmp_path / "never-written" / "reports" / "cosmofit_report.html"
     assert "No model has been optimized yet" in page
     assert "lcdm is not optimized yet" in page and "pbuf is not optimized yet" in page
-    assert page.count("<svg") == 4
+    assert page.count("<svg") == 6
     assert check_report(files.html, files.summary) == []
 
 
@@ -72,3 +72,5 @@ def test_plots_are_deterministic(rendered):
     second = {plot.key: plot.svg for plot in render_plots(rendered.summary_data)}
     assert first == second
     assert all(svg and svg.startswith("<svg") for svg in first.values())
+    assert "des_dovekie" in first["sn2"]  # the second SN sample beside Pantheon+
+    assert "sh0es: H0" in first["prior"] and "bbn: omega_b" in first["prior"]

@@ -71,7 +71,7 @@ def test_report_has_the_profile_section(profiled, tmp_path):
 
     assert 'id="profiles"' in page and "Profile likelihoods" in page
     assert "No profile runs recorded" not in page
-    assert page.count("<svg") == 4 + 1
+    assert page.count("<svg") == 6 + 1
     for key in ("param", "model", "datasets/0", "best", "interval_1sigma/0", "interval_1sigma/1",
                 "interval_2sigma/0", "interval_2sigma/1", "hessian_sigma", "failed"):  # fmt: skip
         assert f'data-key="/profiles/0/{key}"' in page, key
@@ -108,7 +108,7 @@ def test_broken_profile_files_warn_but_the_report_renders(profiled, tmp_path):
     assert "profiles/short-chi2/profile.json" in warnings[1] and "differ in length" in warnings[1]
     assert "profiles/unfinished/profile.json is missing" in warnings[2]
     assert "<b>corrupt" not in page and "&lt;b&gt;corrupt" in page
-    assert page.count("<svg") == 4 + 1
+    assert page.count("<svg") == 6 + 1
     assert check_report(html, summary_file) == []
 
 
