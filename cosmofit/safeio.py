@@ -69,7 +69,7 @@ def describe_kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "a socket"
     if stat.S_ISREG(mode):
-        return "a regular file"
+        return "a file"
     return "not a regular file"
 
 

@@ -15,11 +15,13 @@ import stat
 from pathlib import Path
 
 from cosmofit.errors import UsageError
-from cosmofit.safeio import UnreadableFile, check_regular, describe_kind
+from cosmofit.safeio import FileTooLarge, UnreadableFile, check_regular, describe_kind
 
 
-def check_input_file(path: Path | str, option: str, limit: int) -> Path:
-    """``path`` if it is a regular file of at most ``limit`` bytes, else a UsageError.
+def check_input_file(
+    path: Path | str, option: str, limit: int, *, error: type[UsageError] = UsageError
+) -> Path:
+    """``path`` if it is a regular file of at most ``limit`` bytes, else ``error`` (a UsageError).
 
     Symbolic links are followed (a link to a release file is fine).
     """
@@ -27,13 +29,15 @@ def check_input_file(path: Path | str, option: str, limit: int) -> Path:
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise UsageError(f"{option} {path}: no such file; check the path") from None
-    except OSError as error:
-        raise UsageError(f"{option} {path}: cannot access it ({error.strerror})") from None
+        raise error(f"{option} {path}: no such file; check the path") from None
+    except OSError as problem:
+        raise error(f"{option} {path}: cannot access it ({problem.strerror})") from None
     try:
         check_regular(path, info.st_mode, info.st_size, limit)
+    except FileTooLarge as problem:
+        raise error(f"{option} {path} is {problem}; check that it is the right file") from None
     except UnreadableFile as problem:
-        raise UsageError(f"{option} {path} is {problem}; pass a regular file") from None
+        raise error(f"{option} {path} is {problem}; pass a regular file") from None
     return path
 
 

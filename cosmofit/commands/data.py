@@ -77,7 +77,10 @@ def add(
 ) -> None:
     """Validate release files and register them as a user dataset."""
     from cosmofit.data.loader import add_user_dataset
+    from cosmofit.safeio import DATA_FILE_LIMIT
+    from cosmofit.userpaths import check_input_file
 
+    files = [check_input_file(file, "--from", DATA_FILE_LIMIT) for file in files]
     spec = add_user_dataset(name, kind, files, citation=citation, overwrite=overwrite)
     if json_output:
         print_json(spec)

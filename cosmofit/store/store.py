@@ -70,6 +70,7 @@ from cosmofit.store.schema import (
     utc_now,
     verify,
 )
+from cosmofit.userpaths import check_directory
 
 #: Environment variable that overrides the default store location.
 STORE_ENV = "COSMOFIT_STORE"
@@ -207,7 +208,7 @@ class OptimizedParameterStore:
             raise UsageError(
                 f"backups_kept={backups_kept} would leave nothing to recover from; use 1 or more"
             )
-        self.root = resolve_store_root(root)
+        self.root = check_directory(resolve_store_root(root), "store directory")
         self.lock_timeout = lock_timeout
         self.backups_kept = backups_kept
         self.read_only = read_only
