@@ -24,6 +24,9 @@ from typing import Any, BinaryIO
 KIB = 1024
 MIB = 1024 * KIB
 
+#: Deepest nesting of JSON containers accepted; cosmofit's own files nest a few levels.
+MAX_DEPTH = 64
+
 #: Size limits per kind of file, far above anything cosmofit writes or a release ships.
 #: A model document or a backup holds a handful of parameters (a few KiB).
 DOCUMENT_LIMIT = 4 * MIB
@@ -158,11 +161,35 @@ def parse_json(raw: bytes | str) -> Any:
     ``JSONDecodeError`` already are ``ValueError``s.
     """
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
     except MemoryError:
         raise ValueError("JSON too large to decode in memory") from None
+    if _depth_exceeds(value, MAX_DEPTH):
+        raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests containers deeper than ``limit`` (iterative: no recursion).
+
+    Values that parse but nest close to the recursion limit would crash the
+    first recursive consumer (validation, printing, re-serialising) instead.
+    """
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def read_json_bounded(path: Path | str, limit: int) -> Any:

@@ -81,6 +81,9 @@ JACKKNIFE_RUNS = "jackknife"
 #: The result a profile run writes into its directory; the report reads it from there.
 PROFILE_FILE = "profile.json"
 
+#: Folder of the store root holding the backups of every model.
+BACKUPS = "backups"
+
 #: Parameters LCDM and PBUF share and should agree on.
 SHARED_PARAMS = ("H0", "Om0", "Obh2", "ns")
 
@@ -212,6 +215,8 @@ class OptimizedParameterStore:
         self.lock_timeout = lock_timeout
         self.backups_kept = backups_kept
         self.read_only = read_only
+        if not read_only:
+            _check_kind(self.root / BACKUPS, "folder")  # refuse before a long fit, not after it
         self.warnings: list[str] = []
 
     # ------------------------------------------------------------------ paths
@@ -224,7 +229,7 @@ class OptimizedParameterStore:
             "document": self.root / f"{name}.json",
             "history": self.root / f"{name}.history.jsonl",
             "lock": self.root / f"{name}.lock",
-            "backups": self.root / "backups",
+            "backups": self.root / BACKUPS,
         }
 
     def _warn(self, message: str) -> None:
