@@ -168,7 +168,7 @@ def _read_document(path: Path, model: str) -> ModelDocument | None:
             f"understands ({SCHEMA_VERSION}); upgrade cosmofit or set {STORE_ENV} to another store"
         )
     try:
-        doc = ModelDocument.model_validate(data)
+        doc = ModelDocument.model_validate(data, strict=True)  # a wrong JSON type is damage
     except ValueError as error:
         raise _Corrupt(short_reason(error)) from None
     if doc.schema_version != SCHEMA_VERSION:
@@ -826,7 +826,7 @@ class OptimizedParameterStore:
                 try:
                     if line is None:
                         raise ValueError(f"line longer than {LINE_LIMIT} bytes")
-                    record = OptimizationRecord.model_validate(parse_json(line))
+                    record = OptimizationRecord.model_validate(parse_json(line), strict=True)
                 except ValueError as error:
                     if not terminated:
                         problems.append(
@@ -863,7 +863,7 @@ class OptimizedParameterStore:
         try:
             if len(fragment) > LINE_LIMIT:
                 raise ValueError("longer than any record")
-            OptimizationRecord.model_validate(parse_json(fragment))
+            OptimizationRecord.model_validate(parse_json(fragment), strict=True)
         except ValueError:
             torn = history.with_name(history.name + ".torn")
             append_line(torn, fragment.decode("utf-8", errors="backslashreplace"))
