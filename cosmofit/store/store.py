@@ -274,12 +274,29 @@ class OptimizedParameterStore:
         """Records of ``model``, oldest first; ``limit`` keeps only the newest N."""
         if limit is not None and limit < 0:
             raise UsageError(f"history limit {limit} must be zero or positive")
-        records, problems = self._read_history(get_model(model).name)
+        name = get_model(model).name
+        records, problems = self._read_history(name)
         for problem in problems:
             self._warn(problem)
+        if not records and not problems:
+            self._warn_lost_history(name)
         if limit is not None:
             return records[-limit:] if limit else []
         return records
+
+    def _warn_lost_history(self, name: str) -> None:
+        """An empty history under a document set by a run: the history was lost, say so."""
+        paths = self.paths(name)
+        try:
+            doc = _read_document(paths["document"], name)
+        except (_Corrupt, StoreError):
+            return  # the document's own problem is reported where it is read
+        if doc is not None and doc.last_run_id is not None:
+            self._warn(
+                f"history {paths['history']} is missing or empty although {paths['document'].name} "
+                f"was set by run {doc.last_run_id}; past runs cannot be listed or restored by id "
+                f"(backups still can: `cosmofit store backups {name}`)"
+            )
 
     def get_record(self, model: str, run_id: str) -> OptimizationRecord:
         """The record with ``run_id`` (the last one if an id was ever reused)."""

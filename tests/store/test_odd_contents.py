@@ -101,7 +101,7 @@ def _mutate(target: Path, mutation: tuple, elsewhere: Path, steps_seed: list[int
     lines = [line for line in _lines(raw) if line.strip()]
     if kind == "wrong-type":
         _, steps, value = mutation
-        index = steps[0] % len(lines) if lines and target.suffix == ".jsonl" else None
+        index = (steps or [0])[0] % len(lines) if lines and target.suffix == ".jsonl" else None
         text = lines[index] if index is not None else raw
         try:
             data = json.loads(text)

@@ -106,3 +106,12 @@ def test_crash_sweep_script_runs_from_a_shell() -> None:
         timeout=60,
     )
     assert done.returncode == 0 and "--sample" in done.stdout
+
+
+def test_a_lost_history_is_reported_not_silent(root: Path) -> None:
+    _two_runs(root)
+    (root / "lcdm.history.jsonl").unlink()
+    store = OptimizedParameterStore(root)
+    assert store.get_optimization_history("lcdm") == []
+    assert "is missing or empty although lcdm.json was set by run second" in store.warnings[0]
+    assert store.get_model_defaults("lcdm")["H0"].value == 69.2  # the document is intact
