@@ -77,10 +77,12 @@ def add(
 ) -> None:
     """Validate release files and register them as a user dataset."""
     from cosmofit.data.loader import add_user_dataset
+    from cosmofit.data.registry import user_data_dir
     from cosmofit.safeio import DATA_FILE_LIMIT
-    from cosmofit.userpaths import check_input_file
+    from cosmofit.userpaths import check_directory, check_input_file
 
     files = [check_input_file(file, "--from", DATA_FILE_LIMIT) for file in files]
+    check_directory(user_data_dir(), "dataset folder (COSMOFIT_DATA_DIR)")
     spec = add_user_dataset(name, kind, files, citation=citation, overwrite=overwrite)
     if json_output:
         print_json(spec)
