@@ -737,7 +737,8 @@ class OptimizedParameterStore:
                 f"--backup {backup_name}` to repair it"
             )
             return doc
-        self._warn(self._no_backup_message(name, reason, "left it in place (read-only)"))
+        action = "nothing to set aside" if reason == _MISSING else "left it in place (read-only)"
+        self._warn(self._no_backup_message(name, reason, action))
         return None
 
     def _no_backup_message(self, name: str, reason: str, action: str) -> str:
