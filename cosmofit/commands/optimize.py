@@ -115,6 +115,10 @@ def optimize(
         }
     )
     all_settings = [optimize_settings(effective, m) for m in models_to_run(effective)]
+    from cosmofit.store.store import resolve_store_root
+    from cosmofit.userpaths import check_directory
+
+    check_directory(resolve_store_root(effective.config.run.store), "store directory")
     results = []
     for settings in all_settings:
         with _progress(settings, quiet=json_output) as on_start_done:
