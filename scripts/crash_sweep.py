@@ -205,6 +205,14 @@ def _check_report(sandbox: Path, after: Path, reference: dict) -> list[str]:
     return problems
 
 
+def _data_add_args(sandbox: Path) -> list[str]:
+    inputs = sandbox / "inputs"
+    return [
+        "data", "add", "mybao", "--kind", "bao",
+        "--from", str(inputs / "mean.txt"), "--from", str(inputs / "cov.txt"),
+    ]  # fmt: skip
+
+
 def _profile_args(sandbox: Path) -> list[str]:
     return [
         "profile", "Om0", "cmb", "--model", MODEL, "--grid", PROFILE_GRID,
@@ -255,17 +263,8 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "data-add",
-            lambda s: [
-                "data",
-                "add",
-                "mybao",
-                "--kind",
-                "bao",
-                "--from",
-                str(s / "inputs" / "mean.txt"),
-                "--from",
-                str(s / "inputs" / "cov.txt"),
-            ],  # fmt: skip
+            _data_add_args,
+            # fmt: skip
             extra_check=_check_dataset,
             changes_store=False,
         ),
