@@ -115,10 +115,10 @@ def optimize(
         }
     )
     all_settings = [optimize_settings(effective, m) for m in models_to_run(effective)]
-    from cosmofit.store.store import resolve_store_root
-    from cosmofit.userpaths import check_directory
+    from cosmofit.store.store import OptimizedParameterStore
 
-    check_directory(resolve_store_root(effective.config.run.store), "store directory")
+    for settings in all_settings:  # a store of the wrong kind is refused before any fit starts
+        OptimizedParameterStore(settings.store, read_only=settings.dry_run or not settings.save)
     results = []
     for settings in all_settings:
         with _progress(settings, quiet=json_output) as on_start_done:
