@@ -229,8 +229,12 @@ def check_layer(layer: Layer) -> None:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; malformed TOML is a ConfigError with line and column."""
+    from cosmofit.safeio import CONFIG_LIMIT, UnreadableFile, read_bytes_bounded
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bytes_bounded(path, CONFIG_LIMIT).decode("utf-8")
+    except UnreadableFile as error:
+        raise ConfigError(f"config file {path} is {error}; pass a TOML file") from None
     except OSError as error:
         raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
     except UnicodeDecodeError:
@@ -289,8 +293,10 @@ def default_layers(
         layers.append(file_layer(PROJECT_CONFIG.resolve(), "project config"))
     config_file = CONFIG_FILE.get() if config_file is None else config_file
     if config_file is not None:
-        if not config_file.is_file():
-            raise ConfigError(f"--config {config_file}: no such file; check the path")
+        from cosmofit.safeio import CONFIG_LIMIT
+        from cosmofit.userpaths import check_input_file
+
+        check_input_file(config_file, "--config", CONFIG_LIMIT, error=ConfigError)
         layers.append(file_layer(config_file, "--config"))
     layers.append(env_layer(environ))
     return layers

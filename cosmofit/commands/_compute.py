@@ -82,7 +82,9 @@ def run_directory(
     Nothing is created here: the engine makes the directory when the run starts.
     """
     if out is not None:
-        return out
+        from cosmofit.userpaths import check_directory
+
+        return check_directory(out, "--out")
     if resume:
         from cosmofit.errors import UsageError
 

@@ -91,8 +91,12 @@ def add(
 ) -> None:
     """Validate release files (or a Gaussian prior) and register them as a user dataset."""
     from cosmofit.data.loader import add_user_dataset, add_user_prior
+    from cosmofit.data.registry import user_data_dir
     from cosmofit.errors import UsageError
+    from cosmofit.safeio import DATA_FILE_LIMIT
+    from cosmofit.userpaths import check_directory, check_input_file
 
+    check_directory(user_data_dir(), "dataset folder (COSMOFIT_DATA_DIR)")
     prior_options = {"--param": param, "--mean": mean, "--sigma": sigma}
     if kind == "prior":
         missing = [option for option, value in prior_options.items() if value is None]
@@ -109,6 +113,7 @@ def add(
             raise UsageError(f"{', '.join(given)} only apply to --kind prior")
         if not files:
             raise UsageError(f"a {kind} dataset needs its release files: pass --from FILE")
+        files = [check_input_file(file, "--from", DATA_FILE_LIMIT) for file in files]
         spec = add_user_dataset(name, kind, files, citation=citation, overwrite=overwrite)
     if json_output:
         print_json(spec)

@@ -120,6 +120,10 @@ def optimize(
         optimize_settings(effective, m).model_copy(update={"exact": exact})
         for m in models_to_run(effective)
     ]
+    from cosmofit.store.store import OptimizedParameterStore
+
+    for settings in all_settings:  # a store of the wrong kind is refused before any fit starts
+        OptimizedParameterStore(settings.store, read_only=settings.dry_run or not settings.save)
     results = []
     for settings in all_settings:
         with _progress(settings, quiet=json_output) as on_start_done:

@@ -48,14 +48,13 @@ def report(
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    from pathlib import Path
 
-    from cosmofit.errors import UsageError
     from cosmofit.report.generate import generate_report
     from cosmofit.store.store import OptimizedParameterStore
+    from cosmofit.userpaths import check_directory
 
-    if out is not None and Path(out).expanduser().exists() and not Path(out).expanduser().is_dir():
-        raise UsageError(f"--out {out} is a file; give a folder for the report")
+    if out is not None:
+        check_directory(out, "--out")
     from cosmofit.config import store_directory
 
     st = OptimizedParameterStore(store_directory(store), read_only=True)

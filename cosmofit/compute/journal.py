@@ -14,10 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from cosmofit.compute.tasks import Task, TaskResult
 from cosmofit.errors import DataError, UsageError
+from cosmofit.safeio import LOG_LIMIT, UnreadableFile, read_bytes_bounded
+from cosmofit.userpaths import check_directory
 
 RESULTS_FILE = "results.jsonl"
 
@@ -28,6 +30,12 @@ class Journal:
     def __init__(self, directory: Path, *, resume: bool):
         self.directory = Path(directory)
         self.path = self.directory / RESULTS_FILE
+        check_directory(self.directory, "run directory")
+        if self.path.exists() and not self.path.is_file():
+            raise DataError(
+                f"{self.path} is not a regular file; move it out of the way "
+                f"(e.g. `mv {self.path} {self.path}.moved`) and run again"
+            )
         has_results = self.path.is_file() and self.path.stat().st_size > 0
         if has_results and not resume:
             raise UsageError(
@@ -41,7 +49,10 @@ class Journal:
         self._file: IO[str] | None = None
 
     def _load(self) -> dict[str, TaskResult]:
-        data = self.path.read_bytes()
+        try:
+            data = read_bytes_bounded(self.path, LOG_LIMIT)
+        except UnreadableFile as error:
+            raise DataError(f"{self.path} is {error}; use another --out") from None
         complete_end = data.rfind(b"\n") + 1
         if complete_end < len(data):
             # The last record was cut off mid-write: drop it so the next one starts cleanly.
@@ -54,7 +65,7 @@ class Journal:
                 continue
             try:
                 result = TaskResult.model_validate_json(line)
-            except ValidationError:
+            except ValueError:  # pydantic's ValidationError included (bad JSON, depth, types)
                 raise DataError(
                     f"{self.path} line {number} is not a task result; delete that line "
                     "to recompute its task"

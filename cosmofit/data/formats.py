@@ -77,8 +77,12 @@ _CMB_NAME_ALIASES = {
 
 
 def _read_text(path: Path) -> str:
+    from cosmofit.safeio import DATA_FILE_LIMIT, UnreadableFile, read_bytes_bounded
+
     try:
-        return path.read_text(encoding="utf-8")
+        return read_bytes_bounded(path, DATA_FILE_LIMIT).decode("utf-8")
+    except UnreadableFile as error:
+        raise DataError(f"{path} is {error}; pass the release's text file") from None
     except FileNotFoundError:
         raise DataError(f"{path}: file not found; check the path") from None
     except UnicodeDecodeError:

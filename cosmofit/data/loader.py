@@ -33,6 +33,7 @@ from cosmofit.data.integrity import check_sha256, sha256_bytes, write_dataset_fi
 from cosmofit.data.records import DatasetRecord, LoadedDataset
 from cosmofit.data.registry import DatasetSpec
 from cosmofit.errors import DataError, UsageError
+from cosmofit.safeio import DATA_FILE_LIMIT, UnreadableFile, read_bytes_bounded
 
 PathLike = str | os.PathLike[str]
 
@@ -58,7 +59,11 @@ def _read_bytes(spec: DatasetSpec, location: str) -> bytes:
     try:
         if spec.builtin:
             return resources.files("cosmofit.data").joinpath("embedded", spec.filename).read_bytes()
-        return Path(location).read_bytes()
+        return read_bytes_bounded(location, DATA_FILE_LIMIT)
+    except UnreadableFile as error:
+        raise DataError(
+            f"{spec.name}: data file {location} is {error}; re-add it with `cosmofit data add`"
+        ) from None
     except FileNotFoundError:
         fix = "reinstall cosmofit" if spec.builtin else "re-add it with `cosmofit data add`"
         raise DataError(f"{spec.name}: data file {location} is missing; {fix}") from None

@@ -21,13 +21,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_serializer,
     field_validator,
 )
 
 from cosmofit.data.builtin import BUILTIN_DATASETS
 from cosmofit.errors import CosmofitError, DataError, UsageError
+from cosmofit.safeio import CONFIG_LIMIT, UnreadableFile, read_json_bounded, short_reason
 
 DatasetKind = Literal["cmb", "bao", "sn", "prior"]
 
@@ -124,9 +124,9 @@ def refresh_user_datasets() -> None:
         return
     for path in sorted(directory.glob("*.json")):
         try:
-            spec = DatasetSpec.model_validate_json(path.read_bytes())
-        except (OSError, ValidationError) as error:
-            problem = str(error).splitlines()[0]
+            spec = DatasetSpec.model_validate(read_json_bounded(path, CONFIG_LIMIT))
+        except (OSError, UnreadableFile, ValueError) as error:
+            problem = short_reason(error)
             _USER_PROBLEMS[path.stem] = DataError(
                 f"{path}: not a valid dataset spec ({problem}); delete it or re-add the"
                 " dataset with `cosmofit data add`"

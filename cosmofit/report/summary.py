@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from cosmofit.jsonsafe import json_safe
+from cosmofit.safeio import RUN_REPORT_LIMIT, UnreadableFile, read_json_bounded, short_reason
 
 #: Version 2 added parameters, datasets, comparison, chi2_history and fit criteria;
 #: version 3 added profiles and warnings.
@@ -159,16 +160,22 @@ def _profiles(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
     for run in runs:
         path = run / PROFILE_FILE
         where = f"{PROFILE_RUNS}/{run.name}/{PROFILE_FILE}"
-        if not path.exists():
+        try:
+            stored = StoredProfile.model_validate(read_json_bounded(path, RUN_REPORT_LIMIT))
+        except FileNotFoundError:
             warnings.append(f"{where} is missing: the run is unfinished or was interrupted")
             continue
-        try:
-            stored = StoredProfile.model_validate_json(path.read_bytes())
+        except UnreadableFile as error:
+            warnings.append(f"skipped {where}: it is {error}")
+            continue
         except OSError as error:
             warnings.append(f"skipped {where}: cannot read it ({error.strerror or error})")
             continue
         except ValidationError as error:
             warnings.append(f"skipped {where}: not a profile result ({_problem(error)})")
+            continue
+        except ValueError as error:
+            warnings.append(f"skipped {where}: not a profile result ({short_reason(error)})")
             continue
         profiles.append(
             {

@@ -9,7 +9,6 @@ edited summary is reported, never silently trusted.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -26,6 +25,7 @@ from cosmofit.report.values import (
     is_scalar,
     resolve,
 )
+from cosmofit.safeio import RUN_REPORT_LIMIT, UnreadableFile, parse_json, read_bytes_bounded
 
 #: ``<meta name=…>`` holding the summary's sha256.
 SHA_META = "cosmofit-summary-sha256"
@@ -132,12 +132,12 @@ def check_report(html_path: Path | str, summary_path: Path | str) -> list[str]:
     """Problems found comparing the report page with its summary file; empty means consistent."""
     html_path, summary_path = Path(html_path), Path(summary_path)
     try:
-        page = html_path.read_text(encoding="utf-8")
-        text = summary_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        page = read_bytes_bounded(html_path, RUN_REPORT_LIMIT).decode("utf-8")
+        text = read_bytes_bounded(summary_path, RUN_REPORT_LIMIT).decode("utf-8")
+    except (OSError, UnreadableFile, UnicodeDecodeError) as error:
         return [f"cannot read the report files ({error}); regenerate with `cosmofit report --html`"]
     try:
-        summary = json.loads(text)
+        summary = parse_json(text)
     except ValueError as error:
         return [f"{summary_path} is not valid JSON ({error}); regenerate it with `cosmofit report`"]
     collector = _Collector()

@@ -92,6 +92,24 @@ def atomic_write_text(path: Path | str, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def keep_aside(path: Path | str, aside: Path | str) -> None:
+    """Give the current content of ``path`` the second name ``aside``; ``path`` stays in place.
+
+    A hard link costs nothing and cannot be half-done; where links are not
+    supported the bytes are copied atomically instead. Either way ``path`` is
+    untouched, so the caller can then replace it in one rename.
+    """
+    path, aside = Path(path), Path(aside)
+    try:
+        os.link(path, aside)
+    except FileExistsError:
+        raise
+    except OSError:
+        atomic_write_bytes(aside, path.read_bytes())
+        return
+    _fsync_directory(aside.parent)
+
+
 def append_line(path: Path | str, line: str) -> None:
     """Append ``line`` plus a newline in one ``write`` call and sync it to disk.
 

@@ -20,9 +20,9 @@ document is set aside and the newest valid backup restored in its place.
 
 from __future__ import annotations
 
-import json
 import os
 import re
+import stat
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
@@ -33,9 +33,23 @@ import platformdirs
 
 from cosmofit.errors import StoreError, UsageError
 from cosmofit.models.registry import Model, get_model
+from cosmofit.safeio import (
+    DOCUMENT_LIMIT,
+    LINE_LIMIT,
+    LOG_LIMIT,
+    FileTooLarge,
+    NotARegularFile,
+    describe_kind,
+    iter_lines_bounded,
+    open_regular,
+    parse_json,
+    read_bytes_bounded,
+    short_reason,
+)
 from cosmofit.store.atomic import (
     append_line,
     atomic_write_text,
+    keep_aside,
     model_lock,
     read_torn_tail,
     remove_stale_temps,
@@ -56,6 +70,7 @@ from cosmofit.store.schema import (
     utc_now,
     verify,
 )
+from cosmofit.userpaths import check_directory
 
 #: Environment variable that overrides the default store location.
 STORE_ENV = "COSMOFIT_STORE"
@@ -66,8 +81,14 @@ JACKKNIFE_RUNS = "jackknife"
 #: The result a profile run writes into its directory; the report reads it from there.
 PROFILE_FILE = "profile.json"
 
+#: Folder of the store root holding the backups of every model.
+BACKUPS = "backups"
+
 #: Parameters LCDM and PBUF share and should agree on.
 SHARED_PARAMS = ("H0", "Om0", "Obh2", "ns")
+
+#: Recovery reason of a document that is gone although its model has history or backups.
+_MISSING = "missing"
 
 #: Backup names embed this UTC timestamp, so sorting names sorts by time.
 _BACKUP_STAMP = "%Y%m%dT%H%M%S.%fZ"
@@ -90,16 +111,28 @@ class _Corrupt(Exception):
     """A store file exists but cannot be trusted; ``str()`` says why."""
 
 
-def _short_reason(error: Exception) -> str:
-    """A compact, single-line description of a parse or validation failure."""
-    if isinstance(error, json.JSONDecodeError):
-        return f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-    errors = getattr(error, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        location = ".".join(str(part) for part in first.get("loc", ())) or "document"
-        return f"schema violation at {location}: {first.get('msg', 'invalid')}"
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
+def _wrong_kind(path: Path, problem: str, expected: str) -> StoreError:
+    """The one-line error for a store path of the wrong kind (nothing is written after it)."""
+    return StoreError(
+        f"store path {path} is {problem.split(',')[0]}, but the store keeps a {expected} there; "
+        f"move it out of the way (e.g. `mv {path} {path}.moved`) and run the command again"
+    )
+
+
+def _check_kind(path: Path, expected: str) -> None:
+    """Raise :func:`_wrong_kind` unless ``path`` is missing or a ``expected`` ("file"/"folder").
+
+    Symbolic links are followed: a link to a folder is a folder.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise StoreError(f"cannot access store path {path} ({error.strerror})") from None
+    ok = stat.S_ISDIR(mode) if expected == "folder" else stat.S_ISREG(mode)
+    if not ok:
+        raise _wrong_kind(path, describe_kind(mode), expected)
 
 
 def _read_document(path: Path, model: str) -> ModelDocument | None:
@@ -109,9 +142,13 @@ def _read_document(path: Path, model: str) -> ModelDocument | None:
     that is a StoreError telling the user to upgrade.
     """
     try:
-        raw = path.read_bytes()
+        raw = read_bytes_bounded(path, DOCUMENT_LIMIT)
     except FileNotFoundError:
         return None
+    except FileTooLarge as error:
+        raise _Corrupt(error.problem) from None
+    except NotARegularFile as error:
+        raise _wrong_kind(path, error.problem, "file") from None
     except OSError as error:
         raise StoreError(
             f"cannot read store file {path} ({error.strerror}); check its permissions"
@@ -119,9 +156,9 @@ def _read_document(path: Path, model: str) -> ModelDocument | None:
     if not raw.strip():
         raise _Corrupt("empty file")
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
     except ValueError as error:
-        raise _Corrupt(_short_reason(error)) from None
+        raise _Corrupt(short_reason(error)) from None
     if not isinstance(data, dict):
         raise _Corrupt("not a JSON object")
     version = data.get("schema_version")
@@ -131,9 +168,9 @@ def _read_document(path: Path, model: str) -> ModelDocument | None:
             f"understands ({SCHEMA_VERSION}); upgrade cosmofit or set {STORE_ENV} to another store"
         )
     try:
-        doc = ModelDocument.model_validate(data)
+        doc = ModelDocument.model_validate(data, strict=True)  # a wrong JSON type is damage
     except ValueError as error:
-        raise _Corrupt(_short_reason(error)) from None
+        raise _Corrupt(short_reason(error)) from None
     if doc.schema_version != SCHEMA_VERSION:
         raise _Corrupt(f"unsupported schema version {doc.schema_version}")
     if doc.model != model:
@@ -174,10 +211,12 @@ class OptimizedParameterStore:
             raise UsageError(
                 f"backups_kept={backups_kept} would leave nothing to recover from; use 1 or more"
             )
-        self.root = resolve_store_root(root)
+        self.root = check_directory(resolve_store_root(root), "store directory")
         self.lock_timeout = lock_timeout
         self.backups_kept = backups_kept
         self.read_only = read_only
+        if not read_only:
+            _check_kind(self.root / BACKUPS, "folder")  # refuse before a long fit, not after it
         self.warnings: list[str] = []
 
     # ------------------------------------------------------------------ paths
@@ -190,7 +229,7 @@ class OptimizedParameterStore:
             "document": self.root / f"{name}.json",
             "history": self.root / f"{name}.history.jsonl",
             "lock": self.root / f"{name}.lock",
-            "backups": self.root / "backups",
+            "backups": self.root / BACKUPS,
         }
 
     def _warn(self, message: str) -> None:
@@ -235,12 +274,29 @@ class OptimizedParameterStore:
         """Records of ``model``, oldest first; ``limit`` keeps only the newest N."""
         if limit is not None and limit < 0:
             raise UsageError(f"history limit {limit} must be zero or positive")
-        records, problems = self._read_history(get_model(model).name)
+        name = get_model(model).name
+        records, problems = self._read_history(name)
         for problem in problems:
             self._warn(problem)
+        if not records and not problems:
+            self._warn_lost_history(name)
         if limit is not None:
             return records[-limit:] if limit else []
         return records
+
+    def _warn_lost_history(self, name: str) -> None:
+        """An empty history under a document set by a run: the history was lost, say so."""
+        paths = self.paths(name)
+        try:
+            doc = _read_document(paths["document"], name)
+        except (_Corrupt, StoreError):
+            return  # the document's own problem is reported where it is read
+        if doc is not None and doc.last_run_id is not None:
+            self._warn(
+                f"history {paths['history']} is missing or empty although {paths['document'].name} "
+                f"was set by run {doc.last_run_id}; past runs cannot be listed or restored by id "
+                f"(backups still can: `cosmofit store backups {name}`)"
+            )
 
     def get_record(self, model: str, run_id: str) -> OptimizationRecord:
         """The record with ``run_id`` (the last one if an id was ever reused)."""
@@ -360,6 +416,12 @@ class OptimizedParameterStore:
             )
         except StoreError as error:
             problems.append(str(error))
+        else:
+            if doc is None and self._has_past(spec.name):
+                problems.append(
+                    f"store file {paths['document']} is missing although {spec.name} has a "
+                    "history or backups; the next read restores the newest valid backup"
+                )
         records, history_problems = self._read_history(spec.name)
         problems.extend(history_problems)
         if doc is not None:
@@ -452,7 +514,15 @@ class OptimizedParameterStore:
                 f"cannot create store directory {self.root} ({error.strerror}); set "
                 f"{STORE_ENV} to a writable directory"
             ) from None
+        self._check_layout(name)
         return model_lock(self.root, name, self.lock_timeout)
+
+    def _check_layout(self, name: str) -> None:
+        """Refuse to write when a store path has the wrong kind (a file where a folder goes...)."""
+        paths = self.paths(name)
+        for key in ("document", "history", "lock"):
+            _check_kind(paths[key], "file")
+        _check_kind(paths["backups"], "folder")
 
     def _merged(self, spec: Model, doc: ModelDocument | None) -> dict[str, ParameterEntry]:
         """Stored entries of ``doc`` over built-in defaults, without bound checks or warnings."""
@@ -589,13 +659,22 @@ class OptimizedParameterStore:
     # Document reading and recovery.
 
     def _current_document(self, name: str) -> ModelDocument | None:
-        """The verified document, recovering from corruption (under the lock) if needed."""
+        """The verified document, recovering (under the lock) from corruption or loss.
+
+        A missing document means "never optimized" only when the model has no
+        history and no backups; otherwise it was lost and is recovered like a
+        corrupt one, never silently replaced by the built-in defaults.
+        """
         document = self.paths(name)["document"]
         try:
-            return _read_document(document, name)
-        except _Corrupt as reason:
-            if self.read_only:
-                return self._recover_in_memory(name, str(reason))
+            doc = _read_document(document, name)
+            if doc is not None or not self._has_past(name):
+                return doc
+            reason = _MISSING
+        except _Corrupt as corrupt:
+            reason = str(corrupt)
+        if self.read_only:
+            return self._recover_in_memory(name, reason)
         with self._locked(name):
             return self._current_document_locked(name)
 
@@ -603,42 +682,73 @@ class OptimizedParameterStore:
         """Like :meth:`_current_document` for a caller already holding the lock."""
         document = self.paths(name)["document"]
         try:
-            return _read_document(document, name)
+            doc = _read_document(document, name)
         except _Corrupt as reason:
             return self._recover_locked(name, str(reason))
+        if doc is None and self._has_past(name):
+            return self._recover_locked(name, _MISSING)
+        return doc
+
+    def _has_past(self, name: str) -> bool:
+        """Whether ``name`` was ever written: a non-empty history or any backup file."""
+        history = self.paths(name)["history"]
+        try:
+            if history.stat().st_size > 0:
+                return True
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise StoreError(f"cannot access store path {history} ({error.strerror})") from None
+        return bool(self._backup_paths(name))
 
     def _recover_locked(self, name: str, reason: str) -> ModelDocument | None:
-        """Set the corrupt document aside and put the newest valid backup in its place."""
+        """Put the newest valid backup in place of a corrupt or missing document.
+
+        Atomic at every instant: the corrupt file is first linked (or copied)
+        aside, then the backup's copy replaces it in one rename, so a kill
+        leaves either the corrupt document (recovered again next time) or the
+        restored one, never no document at all.
+        """
         document = self.paths(name)["document"]
-        aside = document.with_name(f"{document.name}.corrupt-{utc_now().strftime(_BACKUP_STAMP)}")
-        os.replace(document, aside)
+        missing = reason == _MISSING
+        aside = None
+        if not missing:
+            aside = document.with_name(
+                f"{document.name}.corrupt-{utc_now().strftime(_BACKUP_STAMP)}"
+            )
+            keep_aside(document, aside)
+        what = "is missing" if missing else f"is corrupt ({reason})"
+        kept = "" if aside is None else f"copied it to {aside.name} and "
         for backup_name, doc in self._valid_backups_newest_first(name):
             atomic_write_text(document, doc.to_text())
-            self._warn(
-                f"store file {document} is corrupt ({reason}); moved it to {aside.name} and "
-                f"restored from backup {backup_name}"
-            )
+            self._warn(f"store file {document} {what}; {kept}restored from backup {backup_name}")
             return doc
-        self._warn(self._no_backup_message(name, reason, f"moved it to {aside.name}"))
+        if aside is not None:
+            document.unlink(missing_ok=True)  # its copy is aside; the next write starts clean
+        action = "nothing to set aside" if aside is None else f"moved it to {aside.name}"
+        self._warn(self._no_backup_message(name, reason, action))
         return None
 
     def _recover_in_memory(self, name: str, reason: str) -> ModelDocument | None:
         """Read-only recovery: use the newest valid backup without touching any file."""
         document = self.paths(name)["document"]
         for backup_name, doc in self._valid_backups_newest_first(name):
+            what = "is missing" if reason == _MISSING else f"is corrupt ({reason})"
             self._warn(
-                f"store file {document} is corrupt ({reason}); using backup {backup_name} "
+                f"store file {document} {what}; using backup {backup_name} "
                 f"without repairing (read-only); run `cosmofit store restore {name} "
                 f"--backup {backup_name}` to repair it"
             )
             return doc
-        self._warn(self._no_backup_message(name, reason, "left it in place (read-only)"))
+        action = "nothing to set aside" if reason == _MISSING else "left it in place (read-only)"
+        self._warn(self._no_backup_message(name, reason, action))
         return None
 
     def _no_backup_message(self, name: str, reason: str, action: str) -> str:
         document = self.paths(name)["document"]
+        what = "is missing" if reason == _MISSING else f"is corrupt ({reason})"
         return (
-            f"WARNING: store file {document} is corrupt ({reason}) and NO valid backup exists; "
+            f"WARNING: store file {document} {what} and NO valid backup exists; "
             f"{action} and fell back to the BUILT-IN {name} defaults; recover optimized values "
             f"with `cosmofit store restore {name} --run RUN_ID` "
             f"(run ids: `cosmofit store history {name}`)"
@@ -649,6 +759,7 @@ class OptimizedParameterStore:
     def _backup_paths(self, name: str) -> list[Path]:
         """Backup files of ``name``, oldest first (names embed sortable timestamps)."""
         directory = self.paths(name)["backups"]
+        _check_kind(directory, "folder")
         if not directory.is_dir():
             return []
         pattern = re.compile(rf"{re.escape(name)}\.\d{{8}}T\d{{6}}\.\d{{6}}Z\.json")
@@ -704,46 +815,58 @@ class OptimizedParameterStore:
     # History.
 
     def _read_history(self, name: str) -> tuple[list[OptimizationRecord], list[str]]:
-        """Parse the history; bad lines become problems (messages), never exceptions."""
+        """Parse the history; bad lines become problems (messages), never exceptions.
+
+        Read line by line with a bound per line, so an absurd file costs time,
+        not memory; a path of the wrong kind is a StoreError.
+        """
         path = self.paths(name)["history"]
         try:
-            raw = path.read_bytes()
+            fd = open_regular(path, LOG_LIMIT)
         except FileNotFoundError:
             return [], []
+        except NotARegularFile as error:
+            raise _wrong_kind(path, error.problem, "file") from None
+        except FileTooLarge as error:
+            return [], [
+                f"history {path} is {error.problem} and was not read; move it aside "
+                f"(e.g. `mv {path} {path}.moved`) to start a new history"
+            ]
         except OSError as error:
             raise StoreError(
                 f"cannot read history {path} ({error.strerror}); check its permissions"
             ) from None
-        lines = raw.split(b"\n")
-        terminated = raw.endswith(b"\n")
-        if terminated:
-            lines.pop()
         records: list[OptimizationRecord] = []
         problems: list[str] = []
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = OptimizationRecord.model_validate(json.loads(line))
-            except ValueError as error:
-                if number == len(lines) and not terminated:
+        with os.fdopen(fd, "rb") as handle:
+            for number, (line, terminated) in enumerate(
+                iter_lines_bounded(handle, LINE_LIMIT), start=1
+            ):
+                if line is not None and not line.strip():
+                    continue
+                try:
+                    if line is None:
+                        raise ValueError(f"line longer than {LINE_LIMIT} bytes")
+                    record = OptimizationRecord.model_validate(parse_json(line), strict=True)
+                except ValueError as error:
+                    if not terminated:
+                        problems.append(
+                            f"history {path}: incomplete last line {number} (an interrupted "
+                            "write) was skipped; the next update sets it aside"
+                        )
+                    else:
+                        problems.append(
+                            f"history {path} line {number} is corrupt ({short_reason(error)}) "
+                            "and was skipped; delete that line to silence this warning"
+                        )
+                    continue
+                if record.model != name:
                     problems.append(
-                        f"history {path}: incomplete last line {number} (an interrupted write) "
-                        "was skipped; the next update sets it aside"
+                        f"history {path} line {number} is a {record.model!r} record and was "
+                        f"skipped; move it to {record.model}.history.jsonl"
                     )
-                else:
-                    problems.append(
-                        f"history {path} line {number} is corrupt ({_short_reason(error)}) and "
-                        "was skipped; delete that line to silence this warning"
-                    )
-                continue
-            if record.model != name:
-                problems.append(
-                    f"history {path} line {number} is a {record.model!r} record and was "
-                    f"skipped; move it to {record.model}.history.jsonl"
-                )
-                continue
-            records.append(record)
+                    continue
+                records.append(record)
         return records, problems
 
     def _settle_history_tail_locked(self, name: str) -> None:
@@ -759,7 +882,9 @@ class OptimizedParameterStore:
             return
         offset, fragment = tail
         try:
-            OptimizationRecord.model_validate(json.loads(fragment))
+            if len(fragment) > LINE_LIMIT:
+                raise ValueError("longer than any record")
+            OptimizationRecord.model_validate(parse_json(fragment), strict=True)
         except ValueError:
             torn = history.with_name(history.name + ".torn")
             append_line(torn, fragment.decode("utf-8", errors="backslashreplace"))

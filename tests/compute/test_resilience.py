@@ -15,7 +15,7 @@ from toy_sources import MU_SIGMA, SlowGaussian, WorkerKiller, gaussian_request
 from cosmofit.compute.backends import DaskBackend
 from cosmofit.compute.engine import ComputeOptions
 from cosmofit.compute.journal import RESULTS_FILE
-from cosmofit.errors import UsageError
+from cosmofit.errors import DataError, UsageError
 from cosmofit.fitting.profile import run_profile
 
 #: What must not depend on where or in how many attempts the tasks ran.
@@ -139,3 +139,34 @@ def test_an_existing_run_is_not_overwritten_without_resume(tmp_path):
     run_profile(gaussian_request(starts=1, sweeps=0), ComputeOptions(scheduler="none", out_dir=out))
     with pytest.raises(UsageError, match="--resume"):
         run_profile(gaussian_request(), ComputeOptions(scheduler="none", out_dir=out))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # nesting beyond the recursion limit
+        b'{"key": "\xff\xfe"}',  # not UTF-8
+        b'{"key": 7, "digest": [], "status": {}}',  # wrong JSON types
+        b"[]",
+    ],
+    ids=["deep", "non-utf8", "wrong-types", "wrong-top-level-type"],
+)
+def test_an_odd_line_in_the_journal_is_a_one_line_error(tmp_path, damage):
+    out = tmp_path / "run"
+    request = gaussian_request(starts=1, sweeps=0)
+    run_profile(request, ComputeOptions(scheduler="none", out_dir=out))
+    path = out / RESULTS_FILE
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join([lines[0], damage + b"\n", *lines[1:]]))
+    before = path.read_bytes()
+    with pytest.raises(DataError, match=r"results\.jsonl line 2 is not a task result") as error:
+        run_profile(request, ComputeOptions(scheduler="none", out_dir=out, resume=True))
+    assert "\n" not in str(error.value)
+    assert path.read_bytes() == before
+
+
+def test_a_journal_that_is_a_folder_is_a_one_line_error(tmp_path):
+    out = tmp_path / "run"
+    (out / RESULTS_FILE).mkdir(parents=True)
+    with pytest.raises(DataError, match=r"results\.jsonl is not a regular file; move it"):
+        run_profile(gaussian_request(), ComputeOptions(scheduler="none", out_dir=out, resume=True))

@@ -116,3 +116,29 @@ def test_broken_user_spec_is_reported_without_hiding_other_datasets(user_dir):
     with pytest.raises(DataError, match=r"oops\.json: not a valid dataset spec"):
         get_dataset("oops")
     assert len(registry.user_dataset_problems()) == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"name": "odd", "kind": "bao\xff"}',
+        b'{"name": ["odd"], "kind": 3, "n_points": "many"}',
+        b"[]",
+    ],
+    ids=["deep", "non-utf8", "wrong-types", "wrong-top-level-type"],
+)
+def test_odd_user_spec_is_a_listed_problem_not_a_crash(user_dir, content):
+    user_dir.mkdir()
+    (user_dir / "odd.json").write_bytes(content)
+    registry.refresh_user_datasets()
+    (problem,) = registry.user_dataset_problems()
+    assert "odd.json: not a valid dataset spec" in str(problem) and "\n" not in str(problem)
+    assert (user_dir / "odd.json").read_bytes() == content
+
+
+def test_user_spec_that_is_a_folder_is_a_listed_problem(user_dir):
+    (user_dir / "odd.json").mkdir(parents=True)
+    registry.refresh_user_datasets()
+    (problem,) = registry.user_dataset_problems()
+    assert "a directory, not a regular file" in str(problem)
