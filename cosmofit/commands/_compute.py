@@ -69,7 +69,11 @@ def compute_choice(scheduler: str | None, workers: int | None) -> dict[str, Any]
     from cosmofit.config import load_config
 
     compute = load_config({"compute": {"scheduler": scheduler, "workers": workers}}).config.compute
-    return {"scheduler": compute.scheduler, "workers": compute.workers}
+    return {
+        "scheduler": compute.scheduler,
+        "workers": compute.workers,
+        "worker_timeout": compute.worker_timeout,
+    }
 
 
 def run_directory(

@@ -140,7 +140,11 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         with engine_starts(
             CosmologySource(tuple(s.name for s in specs), model.name, settings.cov_scale),
             optimizer,
-            ComputeOptions(scheduler=settings.scheduler, workers=settings.workers),
+            ComputeOptions(
+                scheduler=settings.scheduler,
+                workers=settings.workers,
+                worker_timeout=settings.worker_timeout,
+            ),
         ) as map_starts:
             outcome = optimizer.run(start, on_start_done=on_start_done, map_starts=map_starts)
     except OptimizationError as error:
