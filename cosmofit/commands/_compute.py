@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cosmofit.commands._output import stderr
+from cosmofit.commands._output import plain, stderr
 
 if TYPE_CHECKING:
     from cosmofit.compute.engine import RunInterrupted
@@ -122,7 +122,7 @@ def resume_command(out_dir: Path | None) -> str:
 def exit_interrupted(error: RunInterrupted) -> None:
     """Tell the user how to continue an interrupted run, and exit 130."""
     console = stderr()
-    console.print(f"[yellow]{error}[/yellow]", highlight=False)
+    console.print(f"[yellow]{plain(str(error))}[/yellow]", highlight=False)
     console.print(f"continue with: {resume_command(error.out_dir)}", markup=False)
     raise typer.Exit(130)
 
@@ -170,7 +170,7 @@ def run_on_engine(
 ) -> None:
     """The life of an engine command: pick the run directory and the cluster, run
     ``service(compute, on_progress)`` with a progress bar, handle Ctrl-C, print the result."""
-    from cosmofit.commands._output import plain, print_json
+    from cosmofit.commands._output import print_json
     from cosmofit.compute.engine import ComputeOptions, RunInterrupted
     from cosmofit.settings import make_settings
 

@@ -62,9 +62,9 @@ def show(
                 name,
                 fmt(entry.value, 8),
                 plain(entry.source),
-                entry.run_id or "-",
-                entry.timestamp or "-",
-                entry.method or "-",
+                plain(entry.run_id or "-"),
+                plain(entry.timestamp or "-"),
+                plain(entry.method or "-"),
                 style=None if entry.source == "default" else "bold",
             )
         stdout().print(table)
@@ -107,14 +107,14 @@ def history(
         table.add_column(column)
     for r in records:
         table.add_row(
-            r.run_id,
+            plain(r.run_id),
             r.kind,
-            r.timestamp,
+            plain(r.timestamp),
             plain(r.dataset_tag),
-            ",".join(r.optimized),
+            plain(",".join(r.optimized)),
             fmt(r.chi2_start),
             fmt(r.chi2),
-            r.method,
+            plain(r.method),
         )
     stdout().print(table)
 
@@ -141,7 +141,9 @@ def restore(
     if json_output:
         print_json(document)
         return
-    stdout().print(f"restored {model} from {'run ' + run if run else 'backup ' + str(backup)}")
+    stdout().print(
+        plain(f"restored {model} from {'run ' + run if run else 'backup ' + str(backup)}")
+    )
 
 
 @app.command("backups")
@@ -154,7 +156,7 @@ def backups(model: ModelArg, store: StoreOpt = None, json_output: JsonOpt = Fals
         print_json(names)
         return
     for name in names:
-        stdout().print(name)
+        stdout().print(plain(name))
 
 
 @app.command("path")

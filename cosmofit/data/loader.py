@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cosmofit.data import registry
 from cosmofit.data.formats import (
+    embedded_bytes,
     read_bao_release,
     read_bao_single,
     read_cmb_priors,
@@ -24,12 +25,17 @@ from cosmofit.data.formats import (
     read_pantheon_plus,
     read_union3,
     sn_table_style,
-    write_embedded,
 )
-from cosmofit.data.integrity import check_sha256, sha256_bytes, write_dataset_file
+from cosmofit.data.integrity import (
+    check_sha256,
+    dataset_lock,
+    sha256_bytes,
+    write_dataset_file,
+)
 from cosmofit.data.records import DatasetRecord, LoadedDataset
 from cosmofit.data.registry import DatasetSpec
 from cosmofit.errors import DataError, UsageError
+from cosmofit.limits import MAX_NAME_LENGTH
 
 PathLike = str | os.PathLike[str]
 
@@ -111,16 +117,27 @@ def add_user_dataset(
     title: str | None = None,
     overwrite: bool = False,
 ) -> DatasetSpec:
-    """Parse release ``files``, store them as ``<name>.npz`` + ``<name>.json`` and register them.
+    """Parse release ``files``, store them as ``<name>.<sha256[:16]>.npz`` + ``<name>.json``
+    and register them.
 
-    Both files are written atomically (the spec last, so a half-added dataset is
-    never listed). A built-in name or alias is never replaced; an existing user
+    The data file is named by its content, so it never replaces the file the
+    current spec names; the spec (which holds the file name and its sha256) is
+    then swapped in by one atomic rename: that rename is the commit, and a
+    process killed at any instant leaves the old dataset or the new one, each
+    with its matching checksum. The whole update holds the dataset's lock, so
+    of two concurrent adds of one name without ``overwrite`` exactly one
+    succeeds. A built-in name or alias is never replaced; an existing user
     dataset only with ``overwrite=True``.
     """
     if not re.fullmatch(registry.USER_NAME_PATTERN, name) or name == "joint":
         raise UsageError(
             f"dataset name {name!r} is not allowed; use lower-case letters, digits, '_', '.'"
             " or '-' (and not 'joint')"
+        )
+    if len(name) > MAX_NAME_LENGTH:
+        raise UsageError(
+            f"dataset name {name[:20]!r}... has {len(name)} characters, above the limit of"
+            f" {MAX_NAME_LENGTH}; choose a shorter name"
         )
     directory = registry.user_data_dir()
     existing = registry.find_dataset(name)
@@ -130,27 +147,50 @@ def add_user_dataset(
         )
     spec_path = directory / f"{name}.json"
     if not overwrite and (existing is not None or spec_path.exists()):
-        raise UsageError(
-            f"dataset {name!r} already exists in {directory}; pass --overwrite to replace it"
-        )
+        raise _exists(name, directory)
     paths = [Path(file) for file in files]
     record = read_release_files(kind, paths)
     if not citation:
         citation = "user-supplied: " + ", ".join(path.name for path in paths)
-    filename = f"{name}.npz"
-    sha256 = write_embedded(directory / filename, record, citation=citation)
+    content = embedded_bytes(record, citation=citation)
+    sha256 = sha256_bytes(content)
     spec = DatasetSpec(
         name=name,
         kind=kind,  # type: ignore[arg-type]  # checked by read_release_files
         title=title or f"{name} (user {kind} dataset from {paths[0].name})",
         citation=citation,
         n_points=record.n_points,
-        filename=filename,
+        filename=f"{name}.{sha256[:16]}.npz",
         sha256=sha256,
         builtin=False,
     )
-    write_dataset_file(spec_path, (spec.model_dump_json(indent=2) + "\n").encode())
-    if existing is not None:
+    with dataset_lock(directory, name):
+        if not overwrite and spec_path.exists():
+            raise _exists(name, directory)  # another process added it meanwhile
+        replaced = _spec_on_disk(spec_path)
+        write_dataset_file(directory / spec.filename, content)
+        write_dataset_file(spec_path, (spec.model_dump_json(indent=2) + "\n").encode())
+        if (
+            replaced is not None
+            and replaced.filename != spec.filename
+            and replaced.filename.startswith(f"{name}.")
+        ):
+            (directory / replaced.filename).unlink(missing_ok=True)  # no spec names it now
+    if registry.find_dataset(name) is not None:
         registry.unregister_dataset(name)
     registry.register_dataset(spec)
     return spec
+
+
+def _exists(name: str, directory: Path) -> UsageError:
+    return UsageError(
+        f"dataset {name!r} already exists in {directory}; pass --overwrite to replace it"
+    )
+
+
+def _spec_on_disk(path: Path) -> DatasetSpec | None:
+    """The user spec at ``path`` if it exists and is readable (a broken one is replaced)."""
+    try:
+        return DatasetSpec.model_validate_json(path.read_bytes())
+    except (OSError, ValueError):
+        return None
