@@ -216,6 +216,13 @@ def _check_keys(
                 raise ConfigError(f"'{dotted}' in {source} must be a table, got {value!r}")
             _check_keys(value, annotation, source, prefix=f"{dotted}.")
         elif key == "per_model":
+            if not isinstance(value, Mapping) or not all(
+                isinstance(table, Mapping) for table in value.values()
+            ):
+                raise ConfigError(
+                    f"'{dotted}' in {source} must be a table of [optimization.MODEL] tables;"
+                    " write per-model choices as [optimization.lcdm] etc."
+                )
             for model, table in value.items():
                 _check_keys(table, OptimizationChoice, source, prefix=f"{prefix}{model}.")
 

@@ -93,6 +93,7 @@ def history(
         return
     from rich.table import Table
 
+    unapplied = {r.run_id for r in st.unapplied_records(get_model(model).name)}
     table = Table(title=f"{model} history ({len(records)} records)")
     for column in (
         "run",
@@ -108,7 +109,7 @@ def history(
     for r in records:
         table.add_row(
             plain(r.run_id),
-            r.kind,
+            f"{r.kind} (never applied)" if r.run_id in unapplied else r.kind,
             plain(r.timestamp),
             plain(r.dataset_tag),
             plain(",".join(r.optimized)),

@@ -1,7 +1,7 @@
 """Property-based: whatever TOML or arguments arrive, no traceback, a meaningful exit code,
 and a failing invocation never changes the store.
 
-The default counts keep the suite fast; ``COSMOFIT_FUZZ_EXAMPLES=1000`` (see
+The default counts keep the suite fast; ``FUZZ_EXAMPLES=1000`` (see
 ``scripts/fuzz.sh``) runs each property that many times.
 """
 
@@ -22,7 +22,7 @@ from cosmofit.cli import app
 RUNNER = CliRunner()
 
 #: Examples per property: small by default, large in the fuzz run.
-FUZZ_EXAMPLES = int(os.environ.get("COSMOFIT_FUZZ_EXAMPLES", "0"))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 
 #: Values that once crashed: unbounded counts, non-finite ages, negative seeds, unknown
 #: scheduler schemes, names longer than a file name may be, text that looks like markup.

@@ -2,7 +2,7 @@
 
 Documents are built from the real schema's sections and keys with hostile
 values (huge or negative counts, NaN and infinity, arrays nested thousands
-deep, unknown keys and tables). ``COSMOFIT_FUZZ_EXAMPLES=1000`` (see
+deep, unknown keys and tables). ``FUZZ_EXAMPLES=1000`` (see
 ``scripts/fuzz.sh``) runs it that many times; the default keeps the suite fast.
 """
 
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from cosmofit.config import CosmofitConfig, load_config
 from cosmofit.errors import ConfigError
 
-FUZZ_EXAMPLES = int(os.environ.get("COSMOFIT_FUZZ_EXAMPLES", "0"))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 SECTIONS = {
     name: [*field.annotation.model_fields, "unknown_key"]
     for name, field in CosmofitConfig.model_fields.items()
