@@ -104,18 +104,14 @@ def main() -> int:
                 after = store_state(store)
                 new = [r for r in after["records"] if r not in before["records"]]
                 stored = (
-                    len(new) == 1
-                    and after["records"][-1] == new[0]
-                    and after["last_run"] == new[0]
+                    len(new) == 1 and after["records"][-1] == new[0] and after["last_run"] == new[0]
                 )
                 unchanged = (
                     after["document"] == before["document"]
                     and after["history"] == before["history"]
                 )
                 traceback = "Traceback" in proc.stderr
-                matches = (proc.returncode == 0 and stored) or (
-                    proc.returncode != 0 and unchanged
-                )
+                matches = (proc.returncode == 0 and stored) or (proc.returncode != 0 and unchanged)
                 outcomes.append(
                     {
                         "syscall": syscall,
