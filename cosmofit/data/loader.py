@@ -8,6 +8,7 @@ scan in one session read each file once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -175,7 +176,9 @@ def add_user_dataset(
             and replaced.filename != spec.filename
             and replaced.filename.startswith(f"{name}.")
         ):
-            (directory / replaced.filename).unlink(missing_ok=True)  # no spec names it now
+            # No spec names it now; if it cannot be removed it is only unused bytes.
+            with contextlib.suppress(OSError):
+                (directory / replaced.filename).unlink(missing_ok=True)
     if registry.find_dataset(name) is not None:
         registry.unregister_dataset(name)
     registry.register_dataset(spec)

@@ -873,8 +873,11 @@ class OptimizedParameterStore:
         try:
             if _file_size(history) != size:
                 truncate_durably(history, size)
-        except OSError:
-            return
+        except OSError as error:
+            self._warn(
+                f"could not take the unstored record back out of {history} "
+                f"({error.strerror or error}); `cosmofit validate` lists it as never applied"
+            )
 
     def _is_newest_backup(self, name: str, doc: ModelDocument) -> bool:
         newest = next(iter(self._valid_backups_newest_first(name)), None)
