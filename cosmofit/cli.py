@@ -9,6 +9,7 @@ errors); ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -51,6 +52,15 @@ class CosmofitGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
             raise typer.Exit(130) from None
+        except OSError as error:  # a file or terminal failed outside the checked paths
+            if _debug_enabled():
+                raise
+            where = f" {error.filename}" if error.filename else ""
+            with contextlib.suppress(OSError):
+                typer.echo(
+                    f"Error: cannot read or write{where} ({error.strerror or error})", err=True
+                )
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(

@@ -28,6 +28,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cosmofit.errors import ConfigError
+from cosmofit.limits import (
+    MAX_ITERATIONS,
+    MAX_SEED,
+    MAX_STARTS,
+    MAX_WARM_START_AGE_HOURS,
+    MAX_WORKERS,
+)
 
 ENV_PREFIX = "COSMOFIT_"
 #: Environment variables with a meaning of their own, mapped onto config keys.
@@ -81,14 +88,16 @@ class OptimizationConfig(_Section):
     use_precomputed: bool = True
     save_results: bool = True
     warm_start: bool = False
-    warm_start_max_age: float = Field(default=24.0, gt=0, description="hours")
+    warm_start_max_age: float = Field(
+        default=24.0, gt=0, le=MAX_WARM_START_AGE_HOURS, allow_inf_nan=False, description="hours"
+    )
     dry_run: bool = False
     covariance_scaling: float = 1.0
     method: Literal["L-BFGS-B", "Nelder-Mead", "Powell", "trust-constr"] = "L-BFGS-B"
-    tolerance: float = Field(default=1e-10, gt=0)
-    max_iterations: int = Field(default=5000, ge=1)
-    starts: int = Field(default=1, ge=1)
-    seed: int = 0
+    tolerance: float = Field(default=1e-10, gt=0, allow_inf_nan=False)
+    max_iterations: int = Field(default=5000, ge=1, le=MAX_ITERATIONS)
+    starts: int = Field(default=1, ge=1, le=MAX_STARTS)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     per_model: dict[str, OptimizationChoice] = Field(default_factory=dict)
 
     @field_validator("covariance_scaling")
@@ -109,7 +118,9 @@ class ComputeConfig(_Section):
     """[compute]: where many optimizations run (profiles, multi-start, jackknife)."""
 
     scheduler: str = "auto"
-    workers: int = Field(default=2, ge=1)
+    workers: int = Field(default=2, ge=1, le=MAX_WORKERS)
+    #: Seconds a run waits while a Dask cluster has no live worker before it gives up.
+    worker_timeout: float = Field(default=300.0, gt=0, allow_inf_nan=False)
 
 
 class CosmofitConfig(_Section):
@@ -205,6 +216,13 @@ def _check_keys(
                 raise ConfigError(f"'{dotted}' in {source} must be a table, got {value!r}")
             _check_keys(value, annotation, source, prefix=f"{dotted}.")
         elif key == "per_model":
+            if not isinstance(value, Mapping) or not all(
+                isinstance(table, Mapping) for table in value.values()
+            ):
+                raise ConfigError(
+                    f"'{dotted}' in {source} must be a table of [optimization.MODEL] tables;"
+                    " write per-model choices as [optimization.lcdm] etc."
+                )
             for model, table in value.items():
                 _check_keys(table, OptimizationChoice, source, prefix=f"{prefix}{model}.")
 
@@ -214,7 +232,9 @@ def _describe(error: ValidationError, source: str) -> ConfigError:
     where = _dotted(tuple(str(p) for p in first["loc"]))
     message = first["msg"].removeprefix("Value error, ")
     got = first.get("input")
-    shown = "" if isinstance(got, dict) else f" (got {got!r})"
+    text = repr(got)
+    text = text if len(text) <= 80 else text[:77] + "..."
+    shown = "" if isinstance(got, dict) else f" (got {text})"
     return ConfigError(f"invalid value for '{where}' in {source}: {message}{shown}")
 
 
@@ -243,6 +263,11 @@ def read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"malformed TOML in {path}: {error}") from None
+    except RecursionError:  # the parser recurses once per level of nested arrays
+        raise ConfigError(
+            f"malformed TOML in {path}: arrays or tables nested too deeply; no cosmofit key "
+            "takes more than one level"
+        ) from None
 
 
 def file_layer(path: Path, label: str) -> Layer:
@@ -253,6 +278,8 @@ def _env_value(raw: str) -> Any:
     """Environment strings: JSON when they parse as JSON, comma lists, else the string."""
     try:
         return json.loads(raw)
+    except RecursionError:
+        return raw  # nested too deeply to be a value of any key; validation rejects it
     except json.JSONDecodeError:
         return [item.strip() for item in raw.split(",")] if "," in raw else raw
 
@@ -492,6 +519,7 @@ def optimize_settings(effective: EffectiveConfig, model: str):
         store=run.store,
         scheduler=effective.config.compute.scheduler,
         workers=effective.config.compute.workers,
+        worker_timeout=effective.config.compute.worker_timeout,
     )
 
 

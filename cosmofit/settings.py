@@ -13,6 +13,13 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from cosmofit.errors import UsageError
+from cosmofit.limits import (
+    MAX_ITERATIONS,
+    MAX_SEED,
+    MAX_STARTS,
+    MAX_WARM_START_AGE_HOURS,
+    MAX_WORKERS,
+)
 
 
 def parse_assignments(items: Iterable[str] | None, *, option: str = "--set") -> dict[str, float]:
@@ -74,25 +81,28 @@ class OptimizeSettings(BaseModel):
     overrides: dict[str, float] = Field(default_factory=dict)
     use_store: bool = True
     warm_start: bool = False
-    warm_start_max_age_hours: float = 24.0
+    warm_start_max_age_hours: float = Field(
+        default=24.0, gt=0, le=MAX_WARM_START_AGE_HOURS, allow_inf_nan=False
+    )
     dry_run: bool = False
     save: bool = True
     cov_scale: CovScale = 1.0
     exact: bool = False  # dense supernova chi^2 (the reference form) instead of the compressed one
     method: str = "L-BFGS-B"
-    starts: int = Field(default=1, ge=1)
-    seed: int = 0
+    starts: int = Field(default=1, ge=1, le=MAX_STARTS)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     tolerance: float = Field(default=1e-10, gt=0)
-    max_iterations: int = Field(default=5000, ge=1)
+    max_iterations: int = Field(default=5000, ge=1, le=MAX_ITERATIONS)
     store: str | None = None
     scheduler: str = "auto"  # where the starts run: auto, none, local or a Dask address
-    workers: int | None = Field(default=None, ge=1)
+    workers: int | None = Field(default=None, ge=1, le=MAX_WORKERS)
+    worker_timeout: float = Field(default=300.0, gt=0, allow_inf_nan=False)
 
     def for_record(self) -> dict:
         """The settings that define the computation (not where results go)."""
         # ``exact`` is left out: both forms give the same chi^2 to 1e-6.
         return self.model_dump(
-            exclude={"store", "dry_run", "save", "scheduler", "workers", "exact"}
+            exclude={"store", "dry_run", "save", "scheduler", "workers", "worker_timeout", "exact"}
         )
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cosmofit.commands._output import stderr
+from cosmofit.commands._output import plain, stderr
 
 if TYPE_CHECKING:
     from cosmofit.compute.engine import RunInterrupted
@@ -69,7 +69,11 @@ def compute_choice(scheduler: str | None, workers: int | None) -> dict[str, Any]
     from cosmofit.config import load_config
 
     compute = load_config({"compute": {"scheduler": scheduler, "workers": workers}}).config.compute
-    return {"scheduler": compute.scheduler, "workers": compute.workers}
+    return {
+        "scheduler": compute.scheduler,
+        "workers": compute.workers,
+        "worker_timeout": compute.worker_timeout,
+    }
 
 
 def run_directory(
@@ -120,7 +124,7 @@ def resume_command(out_dir: Path | None) -> str:
 def exit_interrupted(error: RunInterrupted) -> None:
     """Tell the user how to continue an interrupted run, and exit 130."""
     console = stderr()
-    console.print(f"[yellow]{error}[/yellow]", highlight=False)
+    console.print(f"[yellow]{plain(str(error))}[/yellow]", highlight=False)
     console.print(f"continue with: {resume_command(error.out_dir)}", markup=False)
     raise typer.Exit(130)
 
@@ -168,7 +172,7 @@ def run_on_engine(
 ) -> None:
     """The life of an engine command: pick the run directory and the cluster, run
     ``service(compute, on_progress)`` with a progress bar, handle Ctrl-C, print the result."""
-    from cosmofit.commands._output import plain, print_json
+    from cosmofit.commands._output import print_json
     from cosmofit.compute.engine import ComputeOptions, RunInterrupted
     from cosmofit.settings import make_settings
 

@@ -6,6 +6,7 @@ renders, so the two never disagree.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Annotated, Any
 
@@ -57,7 +58,27 @@ def plain(value: object) -> str:
 
 def emit_results(results: list, effective, *, json_output: bool, render) -> None:
     """Print one result per model (JSON or ``render``), the LCDM/PBUF check when there are
-    several, then every warning on stderr."""
+    several, then every warning on stderr.
+
+    A terminal or pipe that cannot be written (full disk behind a redirect, closed
+    pipe) does not undo a stored run: the exit code stays 0 when every result is in
+    the store, so a retry does not duplicate it.
+    """
+    try:
+        _emit_results(results, effective, json_output=json_output, render=render)
+    except OSError as error:
+        stored = [result.run_id for result in results if getattr(result, "stored", False)]
+        if len(stored) < len(results):
+            raise
+        with contextlib.suppress(OSError):
+            typer.echo(
+                f"warning: stored as run {', '.join(stored)}, but the output could not be "
+                f"written ({error.strerror or error}); see `cosmofit store history`",
+                err=True,
+            )
+
+
+def _emit_results(results: list, effective, *, json_output: bool, render) -> None:
     consistency = None
     if len(results) > 1:
         from cosmofit.store.store import OptimizedParameterStore

@@ -40,7 +40,8 @@ def list_datasets(json_output: JsonOpt = False) -> None:
         table.add_column(column, justify="right" if column == "points" else "left")
     for spec in specs:
         table.add_row(
-            spec.name, ", ".join(spec.aliases), spec.kind, str(spec.n_points), spec.citation
+            *map(plain, (spec.name, ", ".join(spec.aliases), spec.kind, spec.n_points)),
+            plain(spec.citation),
         )
     stdout().print(table)
 
@@ -119,7 +120,9 @@ def add(
         print_json(spec)
         return
     stdout().print(
-        f"added {spec.name} ({spec.kind}, {spec.n_points} points, sha256 {spec.sha256[:12]}…)"
+        plain(
+            f"added {spec.name} ({spec.kind}, {spec.n_points} points, sha256 {spec.sha256[:12]}…)"
+        )
     )
 
 

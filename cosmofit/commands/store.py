@@ -64,9 +64,9 @@ def show(
                 name,
                 fmt(entry.value, 8),
                 plain(entry.source),
-                entry.run_id or "-",
-                entry.timestamp or "-",
-                entry.method or "-",
+                plain(entry.run_id or "-"),
+                plain(entry.timestamp or "-"),
+                plain(entry.method or "-"),
                 style=None if entry.source == "default" else "bold",
             )
         stdout().print(table)
@@ -95,6 +95,7 @@ def history(
         return
     from rich.table import Table
 
+    unapplied = {r.run_id for r in st.unapplied_records(get_model(model).name)}
     table = Table(title=f"{model} history ({len(records)} records)")
     for column in (
         "run",
@@ -109,14 +110,14 @@ def history(
         table.add_column(column)
     for r in records:
         table.add_row(
-            r.run_id,
-            r.kind,
-            r.timestamp,
+            plain(r.run_id),
+            f"{r.kind} (never applied)" if r.run_id in unapplied else r.kind,
+            plain(r.timestamp),
             plain(r.dataset_tag),
-            ",".join(r.optimized),
+            plain(",".join(r.optimized)),
             fmt(r.chi2_start),
             fmt(r.chi2),
-            r.method,
+            plain(r.method),
         )
     stdout().print(table)
 
@@ -143,7 +144,9 @@ def restore(
     if json_output:
         print_json(document)
         return
-    stdout().print(f"restored {model} from {'run ' + run if run else 'backup ' + str(backup)}")
+    stdout().print(
+        plain(f"restored {model} from {'run ' + run if run else 'backup ' + str(backup)}")
+    )
 
 
 @app.command("backups")
@@ -156,7 +159,7 @@ def backups(model: ModelArg, store: StoreOpt = None, json_output: JsonOpt = Fals
         print_json(names)
         return
     for name in names:
-        stdout().print(name)
+        stdout().print(plain(name))
 
 
 @app.command("path")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -39,6 +40,14 @@ _QUIET_CLUSTER = {
 
 #: Loggers of Dask that report worker deaths and shutdown chatter we report ourselves.
 _DASK_LOGGERS = ("distributed", "tornado")
+
+#: Seconds a run waits for a worker when the cluster has none ([compute] worker_timeout).
+WORKER_TIMEOUT_S = 300.0
+#: How often a waiting run checks for finished tasks and live workers.
+_POLL_S = 0.05
+
+#: Address schemes a Dask client can reach from another process.
+DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
 
 
 class Backend(Protocol):
@@ -72,10 +81,18 @@ def _cosmofit_version() -> str:
 class DaskBackend:
     """Tasks on a Dask cluster: a ``LocalCluster`` it started, or one it connected to."""
 
-    def __init__(self, client: Any, *, cluster: Any = None, scratch: Path | None = None):
+    def __init__(
+        self,
+        client: Any,
+        *,
+        cluster: Any = None,
+        scratch: Path | None = None,
+        worker_timeout: float = WORKER_TIMEOUT_S,
+    ):
         self.client = client
         self.cluster = cluster
         self.scratch = scratch
+        self.worker_timeout = worker_timeout
         self._in_flight: dict[Any, Task] = {}
         workers = len(client.scheduler_info().get("workers", {}))
         where = "local cluster" if cluster is not None else f"cluster at {client.scheduler.address}"
@@ -118,18 +135,18 @@ class DaskBackend:
         return cls(client, cluster=cluster, scratch=scratch)
 
     @classmethod
-    def connect(cls, address: str) -> DaskBackend:
+    def connect(cls, address: str, *, worker_timeout: float = WORKER_TIMEOUT_S) -> DaskBackend:
         """Use the running cluster whose scheduler listens at ``address``."""
         from distributed import Client
 
         try:
             client = Client(address, timeout="10s")
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, ValueError) as error:
             raise UsageError(
                 f"cannot reach a Dask scheduler at {address} ({error}); start one with "
                 "`dask scheduler`, or use --scheduler local"
             ) from None
-        backend = cls(client)
+        backend = cls(client, worker_timeout=worker_timeout)
         backend.check_workers()
         return backend
 
@@ -173,7 +190,8 @@ class DaskBackend:
 
         try:
             top_up()
-            for future in finished:
+            while not finished.is_empty():
+                future = self._next_finished(finished)
                 task = self._in_flight.pop(future)
                 result = self._collect(future, task)
                 future.release()
@@ -181,6 +199,29 @@ class DaskBackend:
                 top_up()
         finally:
             self.cancel()
+
+    def _next_finished(self, finished: Any) -> Any:
+        """The next finished future; an error once the cluster had no worker for
+        ``worker_timeout`` seconds (a run would otherwise wait silently forever)."""
+        idle_since: float | None = None
+        while not finished.has_ready():
+            if self._worker_count() > 0:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > self.worker_timeout:
+                raise OptimizationError(
+                    f"no Dask worker was alive at {self.client.scheduler.address} for "
+                    f"{self.worker_timeout:g} s, so {len(self._in_flight)} tasks could not run; "
+                    "start workers (`dask worker ADDRESS`) and rerun with --resume, or raise "
+                    "[compute] worker_timeout"
+                )
+            time.sleep(_POLL_S)
+        return next(finished)
+
+    def _worker_count(self) -> int:
+        """Workers the scheduler knows of (the client's view, refreshed every few seconds)."""
+        return len(self.client.scheduler_info().get("workers", {}))
 
     def _collect(self, future: Any, task: Task) -> TaskResult:
         from distributed.scheduler import KilledWorker

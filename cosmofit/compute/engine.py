@@ -25,17 +25,24 @@ from types import TracebackType
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cosmofit.compute.backends import Backend, DaskBackend, InProcessBackend
+from cosmofit.compute.backends import (
+    DASK_SCHEMES,
+    WORKER_TIMEOUT_S,
+    Backend,
+    DaskBackend,
+    InProcessBackend,
+)
 from cosmofit.compute.journal import Journal
 from cosmofit.compute.tasks import Task, TaskResult
 from cosmofit.errors import CosmofitError, UsageError
+from cosmofit.limits import MAX_WORKERS
 
 #: ``auto`` runs in-process up to this many tasks: a cluster's start-up would cost more.
 AUTO_IN_PROCESS_MAX = 4
 #: A task may see this many of its workers die before it is recorded as failed.
 ALLOWED_FAILURES = 2
 ADDRESS_ENV = "DASK_SCHEDULER_ADDRESS"
-_ADDRESS = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$")
+_ADDRESS = re.compile(rf"^({'|'.join(DASK_SCHEMES)})://\S+$")
 
 
 class ComputeOptions(BaseModel):
@@ -44,10 +51,11 @@ class ComputeOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scheduler: str = "auto"
-    workers: int | None = Field(default=None, ge=1)
+    workers: int | None = Field(default=None, ge=1, le=MAX_WORKERS)
     out_dir: Path | None = None
     resume: bool = False
     allowed_failures: int = Field(default=ALLOWED_FAILURES, ge=0)
+    worker_timeout: float = Field(default=WORKER_TIMEOUT_S, gt=0, allow_inf_nan=False)
 
 
 class RunInterrupted(CosmofitError):
@@ -72,6 +80,7 @@ def resolve_scheduler(choice: str, n_tasks: int) -> str:
         return choice
     raise UsageError(
         f"--scheduler {choice!r}: use auto, none, local or an address like tcp://host:8786"
+        f" (schemes: {', '.join(DASK_SCHEMES)})"
     )
 
 
@@ -116,7 +125,9 @@ class Engine:
                     allowed_failures=self.options.allowed_failures,
                 )
             else:
-                self._backend = DaskBackend.connect(self.scheduler)
+                self._backend = DaskBackend.connect(
+                    self.scheduler, worker_timeout=self.options.worker_timeout
+                )
         return self._backend
 
     def stream(self, tasks: Iterable[Task]) -> Iterator[TaskResult]:

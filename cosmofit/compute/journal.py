@@ -11,13 +11,14 @@ their lines to retry them.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import IO
 
 from pydantic import BaseModel
 
 from cosmofit.compute.tasks import Task, TaskResult
-from cosmofit.errors import DataError, UsageError
+from cosmofit.errors import DataError, StoreError, UsageError
 from cosmofit.safeio import LOG_LIMIT, UnreadableFile, read_bytes_bounded
 from cosmofit.userpaths import check_directory
 
@@ -44,7 +45,13 @@ class Journal:
             )
         if resume and not self.directory.is_dir():
             raise UsageError(f"nothing to resume: {self.directory} does not exist")
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(
+                f"cannot create the run directory {self.directory} ({error.strerror or error});"
+                " choose a writable --out or --store"
+            ) from None
         self.recorded: dict[str, TaskResult] = self._load() if has_results else {}
         self._file: IO[str] | None = None
 
@@ -81,21 +88,33 @@ class Journal:
         return result.model_copy(update={"resumed": True})
 
     def append(self, result: TaskResult) -> None:
-        if self._file is None:
-            self._file = self.path.open("a", encoding="utf-8")
-        self._file.write(result.model_dump_json() + "\n")
-        self._file.flush()
+        try:
+            if self._file is None:
+                self._file = self.path.open("a", encoding="utf-8")
+            self._file.write(result.model_dump_json() + "\n")
+            self._file.flush()
+        except OSError as error:
+            raise StoreError(
+                f"cannot record a result in {self.path} ({error.strerror or error}); the run "
+                "stopped, and once there is space the same command with --resume --out "
+                f"{self.directory} continues it"
+            ) from None
         self.recorded[result.key] = result
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            with contextlib.suppress(OSError):  # a failed flush was reported by append()
+                file.close()
 
 
 def write_run_report(out_dir: Path | str | None, filename: str, result: BaseModel) -> None:
     """Write a run's final report (``profile.json``, ``jackknife.json``) atomically into its
-    run directory, as strict JSON; nothing when the run has no directory."""
+    run directory, as strict JSON; nothing when the run has no directory.
+
+    The results are already in ``results.jsonl`` by then, so a failed write is a
+    warning added to ``result.warnings``, not a failed run.
+    """
     if out_dir is None:
         return
     import json
@@ -103,5 +122,12 @@ def write_run_report(out_dir: Path | str | None, filename: str, result: BaseMode
     from cosmofit.jsonsafe import json_safe
     from cosmofit.store.atomic import atomic_write_text
 
+    path = Path(out_dir) / filename
     text = json.dumps(json_safe(result), indent=2, allow_nan=False) + "\n"
-    atomic_write_text(Path(out_dir) / filename, text)
+    try:
+        atomic_write_text(path, text)
+    except OSError as error:
+        result.warnings.append(  # type: ignore[attr-defined]
+            f"could not write {path} ({error.strerror or error}); every result is in "
+            f"{RESULTS_FILE} and `--resume --out {out_dir}` rewrites it"
+        )

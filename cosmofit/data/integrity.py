@@ -5,12 +5,17 @@ Kept free of numpy so that hashing and writing specs stay cheap.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from cosmofit.errors import DataError
-from cosmofit.store.atomic import atomic_write_bytes
+from cosmofit.store.atomic import atomic_write_bytes, model_lock
+
+#: Seconds a ``cosmofit data add`` waits for another one adding the same name.
+LOCK_TIMEOUT_S = 30.0
 
 _CHUNK = 1 << 20
 
@@ -51,5 +56,25 @@ def write_dataset_file(path: Path, content: bytes) -> None:
     """Write a dataset file atomically, creating its folder: readers see the old file or the
     complete new one, never a partial write (an interrupted ``cosmofit data add`` leaves no
     broken dataset)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, content)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, content)
+    except OSError as error:
+        raise DataError(
+            f"cannot write {path} ({error.strerror}); free space or point COSMOFIT_DATA_DIR"
+            " at a writable directory"
+        ) from None
+
+
+@contextlib.contextmanager
+def dataset_lock(directory: Path, name: str) -> Iterator[None]:
+    """Hold ``<directory>/<name>.lock`` while a user dataset is replaced (one writer at a time)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(
+            f"cannot create the dataset folder {directory} ({error.strerror}); point"
+            " COSMOFIT_DATA_DIR at a writable directory"
+        ) from None
+    with model_lock(directory, name, LOCK_TIMEOUT_S):
+        yield

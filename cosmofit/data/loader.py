@@ -8,6 +8,7 @@ scan in one session read each file once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from cosmofit.data import registry
 from cosmofit.data.formats import (
+    embedded_bytes,
     gaussian_prior,
     read_bao_release,
     read_bao_single,
@@ -27,12 +29,17 @@ from cosmofit.data.formats import (
     read_pantheon_plus,
     read_union3,
     sn_table_style,
-    write_embedded,
 )
-from cosmofit.data.integrity import check_sha256, sha256_bytes, write_dataset_file
+from cosmofit.data.integrity import (
+    check_sha256,
+    dataset_lock,
+    sha256_bytes,
+    write_dataset_file,
+)
 from cosmofit.data.records import DatasetRecord, LoadedDataset
 from cosmofit.data.registry import DatasetSpec
 from cosmofit.errors import DataError, UsageError
+from cosmofit.limits import MAX_NAME_LENGTH
 from cosmofit.safeio import DATA_FILE_LIMIT, UnreadableFile, read_bytes_bounded
 
 PathLike = str | os.PathLike[str]
@@ -117,12 +124,17 @@ def read_release_files(kind: str, files: Sequence[PathLike]) -> DatasetRecord:
     raise UsageError(f"a {kind} dataset is read from {_RELEASE_FILES[kind]}; got {len(paths)}")
 
 
-def _check_new_user_name(name: str, overwrite: bool) -> DatasetSpec | None:
-    """Refuse invalid, built-in or taken (unless ``overwrite``) names; return the existing spec."""
+def _check_new_user_name(name: str, overwrite: bool) -> Path:
+    """Refuse invalid, built-in or taken (unless ``overwrite``) names; return the spec path."""
     if not re.fullmatch(registry.USER_NAME_PATTERN, name) or name == "joint":
         raise UsageError(
             f"dataset name {name!r} is not allowed; use lower-case letters, digits, '_', '.'"
             " or '-' (and not 'joint')"
+        )
+    if len(name) > MAX_NAME_LENGTH:
+        raise UsageError(
+            f"dataset name {name[:20]!r}... has {len(name)} characters, above the limit of"
+            f" {MAX_NAME_LENGTH}; choose a shorter name"
         )
     directory = registry.user_data_dir()
     existing = registry.find_dataset(name)
@@ -130,32 +142,54 @@ def _check_new_user_name(name: str, overwrite: bool) -> DatasetSpec | None:
         raise UsageError(
             f"{name!r} is a built-in dataset name or alias; choose another name for your dataset"
         )
-    if not overwrite and (existing is not None or (directory / f"{name}.json").exists()):
-        raise UsageError(
-            f"dataset {name!r} already exists in {directory}; pass --overwrite to replace it"
-        )
-    return existing
+    spec_path = directory / f"{name}.json"
+    if not overwrite and (existing is not None or spec_path.exists()):
+        raise _exists(name, directory)
+    return spec_path
 
 
 def _store_user_dataset(
-    name: str, kind: str, record: DatasetRecord, citation: str, title: str, existing
+    name: str, kind: str, record: DatasetRecord, citation: str, title: str, overwrite: bool
 ) -> DatasetSpec:
-    """Write ``<name>.npz`` then ``<name>.json`` atomically and register the spec."""
+    """Store ``record`` as ``<name>.<sha256[:16]>.npz`` + ``<name>.json`` and register it.
+
+    The data file is named by its content, so it never replaces the file the
+    current spec names; the spec (which holds the file name and its sha256) is
+    then swapped in by one atomic rename: that rename is the commit, and a
+    process killed at any instant leaves the old dataset or the new one, each
+    with its matching checksum. The whole update holds the dataset's lock, so
+    of two concurrent adds of one name without ``overwrite`` exactly one
+    succeeds.
+    """
     directory = registry.user_data_dir()
-    filename = f"{name}.npz"
-    sha256 = write_embedded(directory / filename, record, citation=citation)
+    spec_path = directory / f"{name}.json"
+    content = embedded_bytes(record, citation=citation)
+    sha256 = sha256_bytes(content)
     spec = DatasetSpec(
         name=name,
         kind=kind,  # type: ignore[arg-type]  # checked by the caller
         title=title,
         citation=citation,
         n_points=record.n_points,
-        filename=filename,
+        filename=f"{name}.{sha256[:16]}.npz",
         sha256=sha256,
         builtin=False,
     )
-    write_dataset_file(directory / f"{name}.json", (spec.model_dump_json(indent=2) + "\n").encode())
-    if existing is not None:
+    with dataset_lock(directory, name):
+        if not overwrite and spec_path.exists():
+            raise _exists(name, directory)  # another process added it meanwhile
+        replaced = _spec_on_disk(spec_path)
+        write_dataset_file(directory / spec.filename, content)
+        write_dataset_file(spec_path, (spec.model_dump_json(indent=2) + "\n").encode())
+        if (
+            replaced is not None
+            and replaced.filename != spec.filename
+            and replaced.filename.startswith(f"{name}.")
+        ):
+            # No spec names it now; if it cannot be removed it is only unused bytes.
+            with contextlib.suppress(OSError):
+                (directory / replaced.filename).unlink(missing_ok=True)
+    if registry.find_dataset(name) is not None:
         registry.unregister_dataset(name)
     registry.register_dataset(spec)
     return spec
@@ -170,19 +204,18 @@ def add_user_dataset(
     title: str | None = None,
     overwrite: bool = False,
 ) -> DatasetSpec:
-    """Parse release ``files``, store them as ``<name>.npz`` + ``<name>.json`` and register them.
+    """Parse release ``files`` and store them as a user dataset (see _store_user_dataset).
 
-    Both files are written atomically (the spec last, so a half-added dataset is
-    never listed). A built-in name or alias is never replaced; an existing user
-    dataset only with ``overwrite=True``.
+    A built-in name or alias is never replaced; an existing user dataset only
+    with ``overwrite=True``.
     """
-    existing = _check_new_user_name(name, overwrite)
+    _check_new_user_name(name, overwrite)
     paths = [Path(file) for file in files]
     record = read_release_files(kind, paths)
     if not citation:
         citation = "user-supplied: " + ", ".join(path.name for path in paths)
     title = title or f"{name} (user {kind} dataset from {paths[0].name})"
-    return _store_user_dataset(name, kind, record, citation, title, existing)
+    return _store_user_dataset(name, kind, record, citation, title, overwrite)
 
 
 def add_user_prior(
@@ -199,7 +232,7 @@ def add_user_prior(
     Whether ``param`` exists is checked against the model when a fit uses the prior
     (and by ``cosmofit data add`` against every model's parameters and derived quantities).
     """
-    existing = _check_new_user_name(name, overwrite)
+    _check_new_user_name(name, overwrite)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", param):
         raise UsageError(f"--param {param!r} is not a parameter name; e.g. --param H0")
     if not (math.isfinite(mean) and math.isfinite(sigma) and sigma > 0):
@@ -209,4 +242,18 @@ def add_user_prior(
     record = gaussian_prior(param, mean, sigma, source=f"prior {name!r}")
     citation = citation or f"user-supplied prior {param} = {mean:g} +- {sigma:g}"
     title = f"{name}: Gaussian prior {param} = {mean:g} +- {sigma:g}"
-    return _store_user_dataset(name, "prior", record, citation, title, existing)
+    return _store_user_dataset(name, "prior", record, citation, title, overwrite)
+
+
+def _exists(name: str, directory: Path) -> UsageError:
+    return UsageError(
+        f"dataset {name!r} already exists in {directory}; pass --overwrite to replace it"
+    )
+
+
+def _spec_on_disk(path: Path) -> DatasetSpec | None:
+    """The user spec at ``path`` if it exists and is readable (a broken one is replaced)."""
+    try:
+        return DatasetSpec.model_validate_json(path.read_bytes())
+    except (OSError, ValueError):
+        return None

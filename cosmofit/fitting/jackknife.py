@@ -34,6 +34,7 @@ from cosmofit.errors import OptimizationError, UsageError
 from cosmofit.fitting.optimizer import ScaledSpace
 from cosmofit.likelihoods.base import Likelihood
 from cosmofit.likelihoods.gaussian import GaussianCovariance
+from cosmofit.limits import MAX_SEED, MAX_STARTS
 from cosmofit.models.params import ParamSpec
 from cosmofit.physics.background import Background
 
@@ -103,8 +104,8 @@ class JackknifeSettings(BaseModel):
     by: Literal["dataset", "point"] = "dataset"
     optimize: list[str] | None = None
     overrides: dict[str, float] = Field(default_factory=dict)
-    starts: int = Field(default=1, ge=1)
-    seed: int = Field(default=0, ge=0)
+    starts: int = Field(default=1, ge=1, le=MAX_STARTS)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     cov_scale: float = Field(default=1.0, gt=0)
 
 

@@ -45,6 +45,7 @@ from cosmofit.compute.tasks import Task, TaskResult
 from cosmofit.errors import OptimizationError, UsageError
 from cosmofit.fitting.hessian import AT_BOUND
 from cosmofit.fitting.optimizer import METHODS, ScaledSpace
+from cosmofit.limits import MAX_GRID_POINTS, MAX_ITERATIONS, MAX_SEED, MAX_STARTS, MAX_SWEEPS
 from cosmofit.models.params import ParamSpec
 from cosmofit.provenance import utc_now
 from cosmofit.store.store import PROFILE_FILE
@@ -68,12 +69,12 @@ class ProfileRequest(BaseModel):
     grid: list[float]
     optimize: list[str]  # minimised at every grid point
     start: dict[str, float]  # every parameter; those not optimized stay here
-    starts: int = Field(default=2, ge=1)
-    sweeps: int = Field(default=2, ge=0)
-    seed: int = Field(default=0, ge=0)
+    starts: int = Field(default=2, ge=1, le=MAX_STARTS)
+    sweeps: int = Field(default=2, ge=0, le=MAX_SWEEPS)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     method: str = "L-BFGS-B"
     tolerance: float = Field(default=1e-10, gt=0)
-    max_iterations: int = Field(default=5000, ge=1)
+    max_iterations: int = Field(default=5000, ge=1, le=MAX_ITERATIONS)
 
 
 class ProfileSettings(BaseModel):
@@ -87,9 +88,9 @@ class ProfileSettings(BaseModel):
     grid: str
     optimize: list[str] | None = None
     overrides: dict[str, float] = Field(default_factory=dict)
-    starts: int = Field(default=2, ge=1)
-    sweeps: int = Field(default=2, ge=0)
-    seed: int = Field(default=0, ge=0)
+    starts: int = Field(default=2, ge=1, le=MAX_STARTS)
+    sweeps: int = Field(default=2, ge=0, le=MAX_SWEEPS)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     cov_scale: float = Field(default=1.0, gt=0)
 
 
@@ -151,6 +152,10 @@ def parse_grid(text: str, spec: ParamSpec) -> list[float]:
         raise UsageError(f"--grid {text!r}: LO must be below HI")
     if n < 3:
         raise UsageError(f"--grid {text!r}: use at least 3 points")
+    if n > MAX_GRID_POINTS:
+        raise UsageError(
+            f"--grid {text!r}: {n:,} points is above the limit of {MAX_GRID_POINTS:,}; use fewer"
+        )
     if not (spec.contains(low) and spec.contains(high)):
         raise UsageError(
             f"--grid {text!r} leaves the bounds of {spec.name} {spec.describe_bounds()}"

@@ -141,7 +141,11 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         with engine_starts(
             CosmologySource(tuple(names), model.name, settings.cov_scale, settings.exact),
             optimizer,
-            ComputeOptions(scheduler=settings.scheduler, workers=settings.workers),
+            ComputeOptions(
+                scheduler=settings.scheduler,
+                workers=settings.workers,
+                worker_timeout=settings.worker_timeout,
+            ),
         ) as map_starts:
             outcome = optimizer.run(start, on_start_done=on_start_done, map_starts=map_starts)
     except OptimizationError as error:
@@ -226,9 +230,12 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         provenance=prov,
     )
     if not settings.dry_run and settings.save:
-        store_result(store, result, settings)
+        store.update_model_defaults(to_record(result, settings))
         result.stored = True
+        summary_problem = refresh_summary(store)
         result.warnings.extend(w for w in store.warnings if w not in result.warnings)
+        if summary_problem:
+            result.warnings.append(summary_problem)
     return result
 
 
@@ -263,9 +270,17 @@ def to_record(result: OptimizeResult, settings: OptimizeSettings):
     )
 
 
-def store_result(store, result: OptimizeResult, settings: OptimizeSettings) -> None:
-    """Merge into the store (locked, atomic) and rewrite the optimization summary."""
+def refresh_summary(store) -> str | None:
+    """Rewrite the summary after a stored run; a failure is a warning, never a failed run
+    (the record is in the history, and rerunning would only duplicate it)."""
+    from cosmofit.errors import CosmofitError
     from cosmofit.report.summary import write_summary
 
-    store.update_model_defaults(to_record(result, settings))
-    write_summary(store)
+    try:
+        write_summary(store)
+    except (CosmofitError, OSError) as error:
+        return (
+            f"the result is stored, but the summary could not be updated ({error}); "
+            "`cosmofit report` rebuilds it"
+        )
+    return None

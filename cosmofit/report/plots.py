@@ -12,6 +12,7 @@ figure gets the figure's prefix so several SVGs can share one HTML page.
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -290,7 +291,12 @@ def chi2_history(summary: dict[str, Any]) -> Any:
     models = list(summary["models"])
     figure, axes_row = _new_figure(10.0, 3.0, columns=len(models))
     for axes, model in zip(axes_row, models, strict=True):
-        history = summary["models"][model]["chi2_history"]
+        # A hand-edited history may hold NaN (null in the summary) or infinite chi2.
+        history = [
+            p
+            for p in summary["models"][model]["chi2_history"]
+            if isinstance(p["chi2"], int | float) and math.isfinite(p["chi2"])
+        ]
         axes.set_title(model)
         if not history:
             axes.text(
@@ -318,7 +324,7 @@ def chi2_history(summary: dict[str, Any]) -> Any:
             )
         moments = [datetime.fromisoformat(p["timestamp"]) for p in history]
         if min(moments) == max(moments):  # one instant: give the date axis a range to label
-            axes.set_xlim(moments[0] - timedelta(hours=1), moments[0] + timedelta(hours=1))
+            axes.set_xlim(*_around(moments[0], timedelta(hours=1)))
         axes.set_yscale("symlog", linthresh=1.0)
         axes.set_ylim(0.0, max(1.5 * max(p["chi2"] for p in history), 2.0))
         locator = mdates.AutoDateLocator(maxticks=5)
@@ -376,6 +382,19 @@ def w0wa_plane(summary: dict[str, Any]) -> Any:
     axes.set_ylabel("wa")
     axes.legend(loc="best", fontsize=7)
     return figure
+
+
+def _around(moment: datetime, span: timedelta) -> tuple[datetime, datetime]:
+    """``moment`` -/+ ``span``, clipped at the ends of the calendar (years 1 and 9999)."""
+    try:
+        low = moment - span
+    except OverflowError:
+        low = moment
+    try:
+        high = moment + span
+    except OverflowError:
+        high = moment
+    return low, high
 
 
 #: Figures in page order: key, title, caption, drawing function.
@@ -453,6 +472,10 @@ def render_plots(summary: dict[str, Any]) -> list[Plot]:
                 svg = to_svg(draw(summary), prefix=f"fig-{key}")
             except CosmofitError as error:
                 plots.append(Plot(key, title, caption, None, str(error)))
+                continue
+            except (ArithmeticError, ValueError, TypeError) as error:  # e.g. year-9999 dates
+                reason = f"cannot draw it from the stored values ({type(error).__name__}: {error})"
+                plots.append(Plot(key, title, caption, None, reason))
                 continue
             plots.append(Plot(key, title, caption, svg))
     return plots

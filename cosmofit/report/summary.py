@@ -206,9 +206,15 @@ def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
     from cosmofit.report.comparison import compare_models, dataset_facts
 
     histories = {model: store.get_optimization_history(model) for model in models}
+    # Records of updates killed before they replaced the document: never the latest run.
+    unapplied = {model: store.unapplied_records(model) for model in models}
+    applied = {
+        model: [r for r in history if r not in unapplied[model]]
+        for model, history in histories.items()
+    }
     lasts = {
         model: next((r for r in reversed(h) if r.kind == "optimization"), None)
-        for model, h in histories.items()
+        for model, h in applied.items()
     }
     used = [name for r in lasts.values() if r is not None for name in r.datasets]
     facts = dataset_facts(list(dict.fromkeys(used)))
@@ -219,7 +225,7 @@ def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
     for model in models:
         history = histories[model]
         last = lasts[model]
-        runs = [r for r in history if r.kind == "optimization" and r.chi2 is not None]
+        runs = [r for r in applied[model] if r.kind == "optimization" and r.chi2 is not None]
         per_model[model] = {
             "description": get_model(model).description,
             "parameters": _parameters(model),
@@ -251,6 +257,12 @@ def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
         }
     consistency = store.validate_cross_model_consistency()
     profiles, warnings = _profiles(Path(store.root))
+    warnings += [
+        f"{model} run {r.run_id} was recorded but never applied to the stored defaults (an "
+        "interrupted update); it is not shown as the latest optimization"
+        for model in models
+        for r in unapplied[model]
+    ]
     summary = {
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "generated": utc_now(),

@@ -180,6 +180,40 @@ def _read_document(path: Path, model: str) -> ModelDocument | None:
     return doc
 
 
+def _holds(path: Path, doc: ModelDocument) -> bool:
+    """Whether ``path`` now holds exactly ``doc``."""
+    try:
+        return path.read_bytes() == doc.to_text().encode("utf-8")
+    except OSError:
+        return False
+
+
+def _file_size(path: Path) -> int:
+    """Size of ``path`` in bytes, 0 if it does not exist."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _after_last_run(
+    records: list[OptimizationRecord], doc: ModelDocument | None
+) -> list[OptimizationRecord]:
+    """The records after the one that set ``doc`` (all of them when there is no document)."""
+    if doc is None:
+        return records
+    positions = [i for i, r in enumerate(records) if r.run_id == doc.last_run_id]
+    return records[positions[-1] + 1 :] if positions else []
+
+
+def _unapplied_message(paths: dict[str, Path], name: str, run_id: str) -> str:
+    return (
+        f"run {run_id} is in {paths['history']} but was never applied to "
+        f"{paths['document']} (an interrupted update); run it again, or apply it with "
+        f"`cosmofit store restore {name} --run {run_id}`"
+    )
+
+
 def _format_duration(seconds: float) -> str:
     """``"12.5 min"`` or ``"30.1 h"``: the unit people think of run ages in."""
     seconds = max(seconds, 0.0)
@@ -308,6 +342,18 @@ class OptimizedParameterStore:
             f"no run {run_id!r} in {self.paths(name)['history']}; list the run ids with "
             f"`cosmofit store history {name}`"
         )
+
+    def unapplied_records(self, model: str) -> list[OptimizationRecord]:
+        """History records after the run that set the current document.
+
+        An update appends its record and then replaces the document; a process
+        killed in between leaves a record whose values never became the
+        defaults. Such records are not the latest optimization, whatever their
+        position in the file.
+        """
+        name = get_model(model).name
+        records = self.get_optimization_history(name)
+        return _after_last_run(records, self._current_document(name)) if records else []
 
     def list_backups(self, model: str) -> list[str]:
         """Backup file names of ``model`` in ``backups/``, oldest first."""
@@ -444,6 +490,9 @@ class OptimizedParameterStore:
                     f"{paths['document']} was last set by run {doc.last_run_id}, which is not "
                     f"in {paths['history']}; see `cosmofit store history {spec.name}`"
                 )
+        if doc is not None or not paths["document"].exists():  # else: its state is unknown
+            for record in _after_last_run(records, doc):
+                problems.append(_unapplied_message(paths, spec.name, record.run_id))
         for backup in self._backup_paths(spec.name):
             try:
                 _read_document(backup, spec.name)
@@ -911,15 +960,52 @@ class OptimizedParameterStore:
         corrupted current file loses nothing.
         """
         paths = self.paths(name)
-        remove_stale_temps(self.root, temp_prefix(paths["document"]))
-        remove_stale_temps(paths["backups"], f".{name}.")
-        if previous is not None and not self._is_newest_backup(name, previous):
-            self._write_backup_locked(name, previous)
-        self._settle_history_tail_locked(name)
-        append_line(paths["history"], record.to_line())
-        atomic_write_text(paths["document"], doc.to_text())
-        self._write_backup_locked(name, doc)
-        self._rotate_backups_locked(name)
+        history_size: int | None = None
+        try:
+            remove_stale_temps(self.root, temp_prefix(paths["document"]))
+            remove_stale_temps(paths["backups"], f".{name}.")
+            if previous is not None and not self._is_newest_backup(name, previous):
+                self._write_backup_locked(name, previous)
+            self._settle_history_tail_locked(name)
+            history_size = _file_size(paths["history"])
+            append_line(paths["history"], record.to_line())
+            atomic_write_text(paths["document"], doc.to_text())
+        except OSError as error:
+            if not _holds(paths["document"], doc):
+                if history_size is not None:
+                    self._undo_append_locked(paths["history"], history_size)
+                raise StoreError(
+                    f"cannot write the store at {self.root} ({error.strerror or error}); run "
+                    f"{record.run_id} was not stored and the store is unchanged; free some "
+                    "space or fix the permissions and run again"
+                ) from None
+            self._warn(  # the document was replaced; only syncing its folder failed
+                f"run {record.run_id} is stored, but syncing {self.root} to disk failed "
+                f"({error.strerror or error}); check the disk"
+            )
+        try:  # the run is stored; a missing backup of it must not turn that into a failure
+            self._write_backup_locked(name, doc)
+            self._rotate_backups_locked(name)
+        except OSError as error:
+            self._warn(
+                f"run {record.run_id} is stored, but its backup in {paths['backups']} could not "
+                f"be written ({error.strerror or error}); free some space"
+            )
+
+    def _undo_append_locked(self, history: Path, size: int) -> None:
+        """Cut the record appended by a failed update, so history and document agree.
+
+        If even that fails, the record stays as an unapplied one that
+        :meth:`unapplied_records` reports.
+        """
+        try:
+            if _file_size(history) != size:
+                truncate_durably(history, size)
+        except OSError as error:
+            self._warn(
+                f"could not take the unstored record back out of {history} "
+                f"({error.strerror or error}); `cosmofit validate` lists it as never applied"
+            )
 
     def _is_newest_backup(self, name: str, doc: ModelDocument) -> bool:
         newest = next(iter(self._valid_backups_newest_first(name)), None)

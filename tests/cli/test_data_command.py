@@ -66,3 +66,17 @@ def test_add_refuses_a_broken_file(run_cli, tmp_path):
     )
     assert proc.returncode == 1
     assert "positive definite" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_user_text_that_looks_like_markup_is_printed_literally(run_cli, tmp_path):
+    mean, cov = tmp_path / "mean.txt", tmp_path / "cov.txt"
+    mean.write_text("0.5 13.0 DM_over_rs\n0.5 22.0 DH_over_rs\n")
+    cov.write_text("1 0\n0 1\n")
+    citation = "[/bold] [red]Me[/red] et al. \\"
+    args = ["data", "add", "mk", "--kind", "bao", "--from", str(mean), "--from", str(cov)]
+    run_cli(*args, "--citation", citation, check=True)
+    listing = run_cli("data", "list")
+    assert listing.returncode == 0 and "Traceback" not in listing.stderr, listing.stderr
+    assert "[/bold] [red]Me[/red]" in listing.stdout
+    info = run_cli("data", "info", "mk")
+    assert info.returncode == 0 and "[/bold] [red]Me[/red] et al. \\" in info.stdout

@@ -90,8 +90,7 @@ def test_batch_equals_single_calls_with_priors_curvature_and_neutrinos(model, ex
     joint = cosmofit.load_likelihood("planck_pr4_compressed,desi_dr2,des_dovekie,bbn,sh0es", model)
     rng = np.random.default_rng(4)
     pts = [
-        {**extra, "H0": 64 + 8 * rng.random(), "Om0": 0.28 + 0.05 * rng.random()}
-        for _ in range(9)
+        {**extra, "H0": 64 + 8 * rng.random(), "Om0": 0.28 + 0.05 * rng.random()} for _ in range(9)
     ]
     pts.append({**pts[0], "wa": 1.5} if model == "w0wa" else {**pts[0], "Om0": 0.001})
     batch = joint.chi2_batch(pts)

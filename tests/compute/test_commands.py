@@ -129,7 +129,7 @@ def test_jackknife_json(tmp_path):
 
 
 def test_ctrl_c_cancels_closes_the_cluster_and_prints_the_resume_command(tmp_path):
-    out = tmp_path / "run"
+    out = tmp_path / "run[/bold]"  # a path that looks like terminal markup is printed as is
     flags = ["--grid", "0.27:0.33:13", "--starts", "2", "--scheduler", "local", "--workers", "2"]
     command = [sys.executable, "-m", "cosmofit.cli", *OM0, *flags]
     command += ["--out", str(out)]

@@ -120,3 +120,39 @@ def test_optimizer_starts_on_the_cluster_equal_the_local_loop(cluster_address):
     assert there.best == here.best and there.chi2 == here.chi2
     assert [s.chi2 for s in there.starts] == [s.chi2 for s in here.starts]
     assert there.nfev == here.nfev
+
+
+@pytest.fixture
+def scheduler_without_workers(tmp_path):
+    """``tcp://127.0.0.1:PORT`` of a scheduler whose workers are all gone (none started)."""
+    if not DASK.exists():
+        pytest.skip("the dask command is not installed beside this Python")
+    port = free_port()
+    command = [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port)]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    with (tmp_path / "scheduler.log").open("w") as log:
+        process = subprocess.Popen([*command, "--no-dashboard"], env=env, stdout=log, stderr=log)
+    try:
+        wait_for_port(port)
+        yield f"tcp://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_cluster_without_workers_times_out_with_a_message(
+    scheduler_without_workers, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("COSMOFIT_COMPUTE__WORKER_TIMEOUT", "2")
+    out = tmp_path / "om0"
+    args = "profile Om0 bao --model lcdm --params H0 --grid 0.28:0.31:3 --starts 1 --sweeps 0"
+    began = time.monotonic()
+    proc = CliRunner().invoke(
+        app, [*args.split(), "--scheduler", scheduler_without_workers, "--out", str(out)]
+    )
+    assert time.monotonic() - began < 60
+    assert proc.exit_code == 1, proc.output
+    assert proc.exception is None or isinstance(proc.exception, SystemExit)
+    message = proc.stderr.strip()
+    assert "no Dask worker was alive" in message and "worker_timeout" in message
+    assert len(message.splitlines()) == 1

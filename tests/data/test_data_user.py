@@ -31,7 +31,9 @@ def bao_files(tmp_path: Path) -> list[Path]:
 def test_round_trip(user_dir, bao_files):
     spec = add_user_dataset("my_bao", "bao", bao_files, "Me et al. 2025, arXiv:2501.00001")
     assert not spec.builtin and spec.n_points == 3 and spec.kind == "bao"
-    assert sorted(p.name for p in user_dir.iterdir()) == ["my_bao.json", "my_bao.npz"]
+    data_file = f"my_bao.{spec.sha256[:16]}.npz"  # named by content: never replaced in place
+    assert spec.filename == data_file
+    assert sorted(p.name for p in user_dir.iterdir()) == [data_file, "my_bao.json", "my_bao.lock"]
     assert json.loads((user_dir / "my_bao.json").read_text())["sha256"] == spec.sha256
 
     registry.refresh_user_datasets()  # as a new process would see the directory
@@ -98,12 +100,12 @@ def test_a_failed_add_leaves_nothing_behind(user_dir, tmp_path, bao_files):
 
 
 def test_tampered_user_file_fails_its_checksum(user_dir, bao_files):
-    add_user_dataset("mine", "bao", bao_files)
-    path = user_dir / "mine.npz"
+    spec = add_user_dataset("mine", "bao", bao_files)
+    path = user_dir / spec.filename
     path.write_bytes(path.read_bytes() + b"\0")
     loader.clear_cache()
     with pytest.raises(
-        DataError, match=r"mine: sha256 mismatch for .*mine\.npz.*cosmofit data add"
+        DataError, match=r"mine: sha256 mismatch for .*mine\.[0-9a-f]{16}\.npz.*cosmofit data add"
     ):
         load_dataset("mine")
 
