@@ -48,7 +48,7 @@ def check_directory(path: Path | str, option: str) -> Path:
     while True:
         try:
             info = os.stat(candidate)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # ENOTDIR: a file on the way up
             if candidate.parent == candidate:
                 return path
             candidate = candidate.parent

@@ -46,6 +46,9 @@ WORKER_TIMEOUT_S = 300.0
 #: How often a waiting run checks for finished tasks and live workers.
 _POLL_S = 0.05
 
+#: Times a task whose finished result was lost with its worker is run again.
+_RESUBMIT_LOST = 3
+
 #: Address schemes a Dask client can reach from another process.
 DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
 
@@ -188,11 +191,20 @@ class DaskBackend:
                 self._in_flight[future] = task
                 finished.add(future)
 
+        resubmitted: dict[str, int] = {}
         try:
             top_up()
             while not finished.is_empty():
                 future = self._next_finished(finished)
                 task = self._in_flight.pop(future)
+                if future.status == "lost" and resubmitted.get(task.key, 0) < _RESUBMIT_LOST:
+                    # Its result died with the worker holding it: tasks are deterministic,
+                    # so running it again gives the same answer.
+                    resubmitted[task.key] = resubmitted.get(task.key, 0) + 1
+                    future.release()
+                    waiting.appendleft(task)
+                    top_up()
+                    continue
                 result = self._collect(future, task)
                 future.release()
                 yield result

@@ -90,7 +90,8 @@ def test_a_file_as_store_is_one_line_error_for_engine_commands(command, tmp_path
         "jackknife": ["jackknife", "cmb,bao", "--scheduler", "none"],
     }[command]
     result = invoke([*args, "--store", str(store)], tmp_path)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # a usage error, found before any work
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert "cannot create the run directory" in result.stderr and "Not a directory" in result.stderr
+    assert f"{store} is a file, not a folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
     assert store.read_text() == "not a directory"

@@ -46,7 +46,7 @@ def test_small_release_parses_and_inverts_the_precision(tmp_path):
 def test_the_layout_is_detected_and_the_precision_is_embedded_losslessly(tmp_path, user_dir):
     hd, npz = write_release(tmp_path)
     spec = add_user_dataset("mydes", "sn", [hd, npz])
-    with np.load(user_dir / "mydes.npz") as stored:
+    with np.load(user_dir / spec.filename) as stored:
         assert "cov_upper" not in stored.files
         assert stored["precision_upper"].dtype == np.float32
     data = load_dataset(spec).data
