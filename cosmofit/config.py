@@ -100,9 +100,13 @@ class OptimizationConfig(_Section):
 
 
 class ConsistencyConfig(_Section):
-    """[consistency]: how closely LCDM and PBUF must agree on shared parameters."""
+    """[consistency]: warn when models fitted to the same data disagree.
 
-    tolerance: float = Field(default=1e-3, gt=0)
+    ``tolerance`` is in units of the combined 1-sigma of the two fits; unset
+    (the default), the comparison is shown as a table and never warns.
+    """
+
+    tolerance: float | None = Field(default=None, gt=0)
 
 
 class ComputeConfig(_Section):
@@ -511,9 +515,13 @@ def fit_settings(
 
 
 def models_to_run(effective: EffectiveConfig) -> list[str]:
-    """``run.model`` as a list: ``all`` means LCDM and PBUF."""
+    """``run.model`` as a list: ``all`` means every registered model."""
     name = effective.config.run.model.strip().lower()
-    return ["lcdm", "pbuf"] if name == "all" else [name]
+    if name == "all":
+        from cosmofit.models.registry import available_models
+
+        return list(available_models())
+    return [name]
 
 
 def store_directory(cli_store: str | None = None) -> str | None:

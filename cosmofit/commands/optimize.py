@@ -214,7 +214,8 @@ def render_optimization(result) -> None:
     console.print(chi2)
     stats = result.statistics
     console.print(
-        f"improvement {fmt(result.improvement)}  k = {stats.n_free}  dof = {stats.dof}  "
+        f"improvement {fmt(result.improvement)}  k = {stats.n_free} constrained "
+        f"({stats.n_moved} moved)  dof = {stats.dof}  "
         f"AIC = {fmt(stats.aic)}  BIC = {fmt(stats.bic)}"
         + (
             f"  spread of {len(result.starts)} starts = {fmt(result.spread, 3)}"

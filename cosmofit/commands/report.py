@@ -112,9 +112,9 @@ def _print_tables(summary: dict) -> None:
         console.print(f"no delta AIC: {plain(comparison['reason'])}")
     for m in models:
         _print_model(m, summary["models"][m])
-    consistency = summary["cross_model_consistency"]
-    verdict = "consistent" if consistency["consistent"] else "[yellow]inconsistent[/yellow]"
-    console.print(f"shared parameters lcdm vs pbuf: {verdict}")
+    from cosmofit.commands._output import render_comparison
+
+    render_comparison({"tables": summary["same_data_comparison"]})
 
 
 def _print_model(model: str, section: dict) -> None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from cosmofit.errors import OptimizationError, PhysicsError
 from cosmofit.fitting.classify import classify
 from cosmofit.fitting.evaluate import PointSummary, count_free_parameters
-from cosmofit.fitting.statistics import fit_statistics
+from cosmofit.fitting.statistics import dof_warning, fit_statistics
 from cosmofit.settings import OptimizeSettings
 
 SHORT_TAGS = ("cmb", "bao", "sn")
@@ -69,6 +69,20 @@ def describe_source(entry) -> str:
     if entry.source == "default":
         return "default"
     return f"store:{entry.source}@{entry.timestamp}"
+
+
+def degeneracy_notes(kinds: list[str], optimized: list[str]) -> list[str]:
+    """What the data cannot measure, said where a user would otherwise read an error bar."""
+    notes = []
+    if kinds and all(kind == "bao" for kind in kinds):
+        absolute = [n for n in ("H0", "Obh2") if n in optimized]
+        if absolute:
+            notes.append(
+                "BAO alone measure H0*r_d (h r_d) and Om0, not H0 or Obh2 separately: "
+                f"{' and '.join(absolute)} move along that valley; add cmb or fix Obh2 "
+                "(--set Obh2=...) for an absolute scale"
+            )
+    return notes
 
 
 def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> OptimizeResult:
@@ -164,15 +178,29 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         warnings.append(
             f"not constrained by {tag}: {', '.join(estimate.unconstrained)} (no error reported)"
         )
+    for name, reason in estimate.unconfirmed.items():
+        warnings.append(
+            f"no error for {name}: {reason}; `cosmofit profile {name} "
+            f"{','.join(settings.datasets)} --model {model.name}` gives its interval"
+        )
+    kinds = [c.kind for c in likelihood.components]
+    warnings.extend(degeneracy_notes(kinds, roles.optimized))
     if settings.starts > 1 and outcome.spread > 1.0:
         warnings.append(
             f"minima of the {settings.starts} starts differ by {outcome.spread:.3g} in chi2"
         )
 
+    statistics = fit_statistics(
+        last.total,
+        likelihood.n_data,
+        count_free_parameters(estimate.rank, kinds),
+        n_moved=count_free_parameters(len(roles.optimized), kinds),
+    )
+    if (note := dof_warning(statistics)) is not None:
+        warnings.append(note)
     run_id = new_run_id()
     for name in roles.optimized:
         sources[name] = f"optimized:{tag}"
-    kinds = [c.kind for c in likelihood.components]
     finished = utc_now()
     prov = provenance(
         settings=settings.for_record(),
@@ -196,9 +224,7 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         n_data=likelihood.n_data,
         n_data_by_dataset=likelihood.n_data_by_dataset,
         derived=likelihood.derived(final),
-        statistics=fit_statistics(
-            last.total, likelihood.n_data, count_free_parameters(len(roles.optimized), kinds)
-        ),
+        statistics=statistics,
         optimized=roles.optimized,
         fixed=roles.fixed,
         frozen=roles.frozen,
@@ -250,6 +276,7 @@ def to_record(result: OptimizeResult, settings: OptimizeSettings):
         errors=result.errors,
         unconstrained=result.unconstrained,
         bounds_hit=result.bounds_hit,
+        n_constrained=result.statistics.n_free,
         converged=result.converged,
         message=result.message,
         method=result.method,

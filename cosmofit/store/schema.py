@@ -110,6 +110,8 @@ class OptimizationRecord(BaseModel):
     errors: dict[str, float]
     unconstrained: list[str]
     bounds_hit: list[str]
+    #: k of AIC/BIC: the constrained directions (Hessian rank) plus profiled SN offsets.
+    n_constrained: int | None = None
     converged: bool
     message: str
     method: str
