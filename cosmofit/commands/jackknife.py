@@ -19,9 +19,10 @@ from cosmofit.commands._output import JsonOpt, fmt, plain, stdout
 HELP = """Refit with each dataset (--by dataset) or each CMB/BAO data point (--by point) left out.
 
 Each refit is shown as the shift of every optimized parameter in units of the
-full fit's Hessian 1-sigma; shifts above 2 sigma are flagged. A left-out point
-leaves a Gaussian likelihood on the other points with their marginal
-covariance. Supernova points are not left out one by one (each SN barely
+combined Hessian 1-sigma of the full fit and the refit; shifts above 2 sigma
+are flagged; a refit ending on a bound or leaving a parameter unconstrained is
+marked so instead. A left-out point leaves a Gaussian likelihood on the other
+points with their marginal covariance. Supernova points are not left out one by one (each SN barely
 moves the fit and the analytic magnitude offset couples them all): drop the
 SN dataset whole with --by dataset.
 
@@ -89,6 +90,17 @@ def jackknife(
     )
 
 
+def _shift_cell(row, name: str) -> str:
+    """The shift in combined sigma, or why there is none."""
+    if row.shifts.get(name) is not None:
+        return fmt(row.shifts[name], 3)
+    if name in row.bounds_hit:
+        return "at bound"
+    if name in row.unconstrained:
+        return "unconstrained"
+    return "-"
+
+
 def render_jackknife(result) -> None:
     """One row per refit: chi2 and each parameter's shift in sigma (flagged above 2)."""
     from rich.table import Table
@@ -108,10 +120,7 @@ def render_jackknife(result) -> None:
         style="bold",
     )
     for row in result.leave_outs:
-        cells = [
-            fmt(row.shifts.get(n), 3) if row.shifts.get(n) is not None else "-"
-            for n in result.optimized
-        ]
+        cells = [_shift_cell(row, n) for n in result.optimized]
         cells = [
             f"[red]{c}[/red]" if n in row.flagged else c
             for c, n in zip(cells, result.optimized, strict=True)
