@@ -50,7 +50,11 @@ def fit(
         str | None, typer.Option("--optimize", help="Fit these parameters for this run, P1,P2.")
     ] = None,
     save: Annotated[
-        bool, typer.Option("--save", help="With --optimize: store the result.")
+        bool,
+        typer.Option(
+            "--save",
+            help="With --optimize: store the result, with the --set values it was conditioned on.",
+        ),
     ] = False,
     from_builtin: Annotated[
         bool, typer.Option("--from-builtin", help="Ignore the store; use built-in defaults.")

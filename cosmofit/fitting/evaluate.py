@@ -139,6 +139,7 @@ def _fit_with_optimization(settings: FitSettings) -> FitResult:
                 "optimized",
                 "fixed",
                 "frozen",
+                "conditioned_on",
                 "start",
                 "chi2_start",
                 "errors",

@@ -35,6 +35,8 @@ class OptimizeResult(PointSummary):
     optimized: list[str]
     fixed: list[str]
     frozen: list[str]
+    #: Fixed parameters held at a --set value; stored with the optimum it was conditioned on.
+    conditioned_on: list[str] = Field(default_factory=list)
     start: dict[str, float]
     chi2_start: dict[str, float]
     errors: dict[str, float]
@@ -201,6 +203,14 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
     run_id = new_run_id()
     for name in roles.optimized:
         sources[name] = f"optimized:{tag}"
+    # A --set value of a parameter the run does not move conditions the optimum: stored
+    # with it (tagged "(--set)"), so the new defaults stay coherent.
+    conditioned = [n for n in settings.overrides if n not in roles.optimized]
+    if conditioned and settings.save and not settings.dry_run:
+        warnings.append(
+            f"stored with the --set values it was conditioned on: {', '.join(conditioned)} "
+            "(tagged '(--set)' in `cosmofit store show`)"
+        )
     finished = utc_now()
     prov = provenance(
         settings=settings.for_record(),
@@ -228,6 +238,7 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         optimized=roles.optimized,
         fixed=roles.fixed,
         frozen=roles.frozen,
+        conditioned_on=[n for n in model.param_names if n in conditioned],
         start=start,
         chi2_start={**first.by_dataset, "total": first.total},
         errors=estimate.errors,
@@ -268,6 +279,7 @@ def to_record(result: OptimizeResult, settings: OptimizeSettings):
         optimized=result.optimized,
         fixed=result.fixed,
         frozen=result.frozen,
+        conditioned_on=result.conditioned_on,
         start=result.start,
         final=result.params,
         chi2_start=result.chi2_start["total"],
