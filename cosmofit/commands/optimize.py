@@ -180,6 +180,8 @@ def render_optimization(result) -> None:
             note.append("unconstrained")
         if name in result.bounds_hit:
             note.append("at bound")
+        if name in result.errors and result.errors_conditional_on:
+            note.append(f"conditional on {', '.join(result.errors_conditional_on)} at bound")
         if role != "optimized":
             note.append(result.param_source[name])
         style = "bold" if role == "optimized" else ("cyan" if role == "frozen" else "dim")

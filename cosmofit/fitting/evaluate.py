@@ -145,6 +145,7 @@ def _fit_with_optimization(settings: FitSettings) -> FitResult:
                 "errors",
                 "unconstrained",
                 "bounds_hit",
+                "errors_conditional_on",
                 "converged",
                 "improvement",
                 "run_id",

@@ -42,6 +42,8 @@ class OptimizeResult(PointSummary):
     errors: dict[str, float]
     unconstrained: list[str]
     bounds_hit: list[str]
+    #: Parameters held by a bound: every quoted error is conditional on them.
+    errors_conditional_on: list[str] = Field(default_factory=list)
     correlation: dict[str, dict[str, float]] = Field(default_factory=dict)
     converged: bool
     message: str
@@ -71,6 +73,11 @@ def describe_source(entry) -> str:
     if entry.source == "default":
         return "default"
     return f"store:{entry.source}@{entry.timestamp}"
+
+
+def conditional_on(at_bound: list[str], unconstrained: list[str]) -> list[str]:
+    """Parameters held by a bound (not lying in a flat valley) that errors are conditional on."""
+    return [name for name in at_bound if name not in unconstrained]
 
 
 def degeneracy_notes(kinds: list[str], optimized: list[str]) -> list[str]:
@@ -175,7 +182,16 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         )
     estimate = estimate_errors(optimizer.chi2_at, outcome.u_best, optimizer.space.specs, final)
     if estimate.at_bound:
-        warnings.append(f"ended on a bound: {', '.join(estimate.at_bound)}")
+        held = conditional_on(estimate.at_bound, estimate.unconstrained)
+        warnings.append(
+            f"ended on a bound: {', '.join(estimate.at_bound)}"
+            + (
+                f"; the errors of {', '.join(estimate.errors)} are conditional on "
+                f"{', '.join(held)} at its bound"
+                if held and estimate.errors
+                else ""
+            )
+        )
     if estimate.unconstrained:
         warnings.append(
             f"not constrained by {tag}: {', '.join(estimate.unconstrained)} (no error reported)"
@@ -244,6 +260,9 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         errors=estimate.errors,
         unconstrained=estimate.unconstrained,
         bounds_hit=estimate.at_bound,
+        errors_conditional_on=conditional_on(estimate.at_bound, estimate.unconstrained)
+        if estimate.errors
+        else [],
         correlation=estimate.correlation,
         converged=outcome.converged,
         message=outcome.message,

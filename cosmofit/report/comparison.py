@@ -100,14 +100,16 @@ def compare_models(last: Mapping[str, Mapping[str, Any] | None]) -> dict[str, An
         entry = scored.get(model)
         delta_aic[model] = entry["aic"] - best_aic if comparable and entry else None
         delta_bic[model] = entry["bic"] - best_bic if comparable and entry else None
-    best = None
+    best = best_bic_model = None
     if comparable:
         best = min(scored, key=lambda m: scored[m]["aic"])
+        best_bic_model = min(scored, key=lambda m: scored[m]["bic"])
     return {
         "datasets": datasets,
         "comparable": comparable,
         "reason": reason,
         "best_model": best,
+        "best_model_bic": best_bic_model,
         "delta_aic": delta_aic,
         "delta_bic": delta_bic,
     }

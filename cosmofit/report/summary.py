@@ -74,6 +74,9 @@ def _last_optimization(record, facts: dict[str, dict]) -> dict[str, Any]:
         "errors": record.errors,
         "unconstrained": record.unconstrained,
         "bounds_hit": record.bounds_hit,
+        "errors_conditional_on": (
+            [n for n in record.bounds_hit if n not in record.unconstrained] if record.errors else []
+        ),
         "converged": record.converged,
         "message": record.message,
         "method": record.method,

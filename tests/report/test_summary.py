@@ -39,7 +39,7 @@ MODEL_KEYS = {
 LAST_KEYS = {
     "run_id", "timestamp", "dataset_tag", "datasets", "chi2", "chi2_start", "chi2_by_dataset",
     "improvement", "optimized", "fixed", "frozen", "start", "final", "errors", "unconstrained",
-    "bounds_hit", "converged", "message", "method", "nfev", "wall_s", "cov_scale", "note",
+    "bounds_hit", "errors_conditional_on", "converged", "message", "method", "nfev", "wall_s", "cov_scale", "note",
     "provenance", "n_data", "k", "n_moved", "dof", "aic", "bic",
 }  # fmt: skip
 
@@ -62,7 +62,8 @@ def test_schema_keys(summary):
         else:
             assert section["last_optimization"] is None
     assert set(summary["comparison"]) == {
-        "datasets", "comparable", "reason", "best_model", "delta_aic", "delta_bic",
+        "datasets", "comparable", "reason", "best_model", "best_model_bic", "delta_aic",
+        "delta_bic",
     }  # fmt: skip
 
 
