@@ -86,6 +86,10 @@ def evaluate_fit(settings: FitSettings) -> FitResult:
         builtin = likelihood.evaluate(model.complete(settings.overrides))
         chi2_builtin = {**builtin.by_dataset, "total": builtin.total}
     kinds = [c.kind for c in likelihood.components]
+    from cosmofit.fitting.validity import early_universe_warning
+
+    if (early := early_universe_warning(model, params, kinds)) is not None:
+        warnings.append(early)
     n_free = count_free_parameters(len(model.optimizable), kinds)
     return FitResult(
         model=model.name,

@@ -17,6 +17,7 @@ from cosmofit.errors import OptimizationError, PhysicsError
 from cosmofit.fitting.classify import classify
 from cosmofit.fitting.evaluate import PointSummary, count_free_parameters
 from cosmofit.fitting.statistics import dof_warning, fit_statistics
+from cosmofit.fitting.validity import early_universe_warning
 from cosmofit.settings import OptimizeSettings
 
 SHORT_TAGS = ("cmb", "bao", "sn")
@@ -203,6 +204,8 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         )
     kinds = [c.kind for c in likelihood.components]
     warnings.extend(degeneracy_notes(kinds, roles.optimized))
+    if (early := early_universe_warning(model, final, kinds)) is not None:
+        warnings.append(early)
     if settings.starts > 1 and outcome.spread > 1.0:
         warnings.append(
             f"minima of the {settings.starts} starts differ by {outcome.spread:.3g} in chi2"

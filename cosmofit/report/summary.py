@@ -54,6 +54,15 @@ def _parameters(model: str) -> list[dict[str, Any]]:
     ]
 
 
+def _early_universe(record, facts: dict[str, dict]) -> str | None:
+    """The early-universe validity warning of a stored fit (None when it does not apply)."""
+    from cosmofit.fitting.validity import early_universe_warning
+    from cosmofit.models.registry import get_model
+
+    kinds = [facts[name]["kind"] for name in record.datasets if facts[name]["kind"]]
+    return early_universe_warning(get_model(record.model), record.final, kinds)
+
+
 def _last_optimization(record, facts: dict[str, dict]) -> dict[str, Any]:
     from cosmofit.report.comparison import fit_criteria
 
@@ -78,6 +87,7 @@ def _last_optimization(record, facts: dict[str, dict]) -> dict[str, Any]:
             [n for n in record.bounds_hit if n not in record.unconstrained] if record.errors else []
         ),
         "converged": record.converged,
+        "early_universe_warning": _early_universe(record, facts),
         "message": record.message,
         "method": record.method,
         "nfev": record.nfev,

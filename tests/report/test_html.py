@@ -94,3 +94,12 @@ def test_no_green_badge_beside_an_abnormal_message(tmp_path, make_record, chi2_t
     _, files = generate_report(store, html=True)
     section = files.html.read_text().split('id="model-lcdm"')[1].split("</section>")[0]
     assert "accepted after restart" in section and 'class="badge ok"' not in section
+
+
+def test_a_fit_outside_the_standard_early_universe_says_so(rendered):
+    """pbuf at k_sat = 0.1 (its lower bound) rescales radiation at z*."""
+    page = rendered.html.read_text()
+    models = rendered.summary_data["models"]
+    assert models["lcdm"]["last_optimization"]["early_universe_warning"] is None
+    assert "pre-recombination" in models["pbuf"]["last_optimization"]["early_universe_warning"]
+    assert page.count("outside standard early universe") == 1

@@ -39,8 +39,9 @@ MODEL_KEYS = {
 LAST_KEYS = {
     "run_id", "timestamp", "dataset_tag", "datasets", "chi2", "chi2_start", "chi2_by_dataset",
     "improvement", "optimized", "fixed", "frozen", "start", "final", "errors", "unconstrained",
-    "bounds_hit", "errors_conditional_on", "converged", "message", "method", "nfev", "wall_s", "cov_scale", "note",
-    "provenance", "n_data", "k", "n_moved", "dof", "aic", "bic",
+    "bounds_hit", "errors_conditional_on", "early_universe_warning", "converged", "message",
+    "method", "nfev", "wall_s", "cov_scale", "note", "provenance", "n_data", "k", "n_moved",
+    "dof", "aic", "bic",
 }  # fmt: skip
 
 
