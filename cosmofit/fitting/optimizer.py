@@ -25,6 +25,15 @@ METHODS = ("L-BFGS-B", "Nelder-Mead", "Powell", "trust-constr")
 _START_MARGIN = 0.05
 
 
+def retry_advice(method: str, max_iterations: int) -> str:
+    """What to try after ``method`` failed: other methods, more starts, more iterations."""
+    others = [m for m in ("L-BFGS-B", "Nelder-Mead", "Powell") if m != method][:2]
+    return (
+        f"try --method {others[0]} or --method {others[1]}, more --starts, fewer optimized "
+        f"parameters, or a larger [optimization] max_iterations (now {max_iterations})"
+    )
+
+
 @dataclass
 class StartOutcome:
     """One local minimisation."""
@@ -259,8 +268,8 @@ class ParameterOptimizer:
         if not converged:
             reasons = "; ".join(sorted({o.message for o in outcomes}))
             raise OptimizationError(
-                f"no start converged ({reasons}); try --method Nelder-Mead, more --starts, "
-                "or fewer optimized parameters"
+                f"no start converged with {self.method} ({reasons}); "
+                + retry_advice(self.method, self.max_iterations)
             )
         best = min(converged, key=lambda o: o.chi2)
         return OptimizerOutcome(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from cosmofit.errors import OptimizationError, PhysicsError
 from cosmofit.fitting.classify import classify
 from cosmofit.fitting.evaluate import PointSummary, count_free_parameters
+from cosmofit.fitting.optimizer import retry_advice
 from cosmofit.fitting.statistics import dof_warning, fit_statistics
 from cosmofit.fitting.validity import early_universe_warning
 from cosmofit.settings import OptimizeSettings
@@ -179,7 +180,8 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
     if last.total > first.total + 1e-9 * max(1.0, abs(first.total)):
         raise OptimizationError(
             f"the optimizer ended above the start chi2 ({last.total:.6g} > {first.total:.6g}); "
-            "start values kept, nothing stored; try --method Nelder-Mead or more --starts"
+            "start values kept, nothing stored; "
+            + retry_advice(settings.method, settings.max_iterations)
         )
     estimate = estimate_errors(optimizer.chi2_at, outcome.u_best, optimizer.space.specs, final)
     if estimate.at_bound:

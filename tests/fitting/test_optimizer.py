@@ -196,3 +196,14 @@ def test_an_error_whose_one_sigma_valley_crosses_a_bound_is_not_quoted():
     assert est.at_bound == []
     assert "x" in est.unconfirmed and "bound" in est.unconfirmed["x"]
     assert "x" not in est.errors and est.errors["y"] == pytest.approx(0.1, rel=1e-3)
+
+
+@pytest.mark.parametrize("method", ["Nelder-Mead", "L-BFGS-B", "Powell"])
+def test_failure_advice_never_suggests_the_method_that_failed(method):
+    with pytest.raises(OptimizationError) as error:
+        ParameterOptimizer(lambda p: math.inf, [X], method=method, max_iterations=77).run(
+            {"x": 0.0}
+        )
+    message = str(error.value)
+    assert f"with {method}" in message and f"--method {method}" not in message
+    assert "[optimization] max_iterations (now 77)" in message
