@@ -196,6 +196,8 @@ def render_optimization(result) -> None:
             style=style,
         )
     console.print(table)
+    if result.warm_start.requested:
+        console.print(plain(f"start: {result.warm_start.reason}"), soft_wrap=True)
     chi2 = Table(title="chi2")
     for column in ("dataset", "N", "start", "final"):
         chi2.add_column(column, justify="left" if column == "dataset" else "right")

@@ -77,6 +77,43 @@ def describe_source(entry) -> str:
     return f"store:{entry.source}@{entry.timestamp}"
 
 
+def shared_warm_start(store, model, tag: str, optimized: list[str], own_reason: str):
+    """Fallback warm start: the latest converged fit by any other model on the same data.
+
+    Returns ``(values, names, reason)``: the shared optimized parameters of that
+    run that lie inside this model's bounds, or ``(None, [], why not)``.
+    """
+    from cosmofit.models.registry import available_models
+
+    latest = None
+    for other in available_models():
+        if other == model.name:
+            continue
+        for record in store.get_optimization_history(other):
+            usable = record.kind == "optimization" and record.converged
+            if (
+                usable
+                and record.dataset_tag == tag
+                and (latest is None or record.moment > latest.moment)
+            ):
+                latest = record
+    if latest is None:
+        return None, [], f"{own_reason}, and no other model was fitted to {tag}"
+    names = [
+        n
+        for n in optimized
+        if n in latest.optimized and model.spec(n).contains(latest.final.get(n, float("nan")))
+    ]
+    if not names:
+        return None, [], f"{own_reason}; {latest.model} run {latest.run_id} shares no parameter"
+    return (
+        {n: latest.final[n] for n in names},
+        names,
+        f"{own_reason}: started {', '.join(names)} from {latest.model} run {latest.run_id} "
+        f"on {tag}",
+    )
+
+
 def conditional_on(at_bound: list[str], unconstrained: list[str]) -> list[str]:
     """Parameters held by a bound (not lying in a flat valley) that errors are conditional on."""
     return [name for name in at_bound if name not in unconstrained]
@@ -133,9 +170,12 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         values, reason = store.get_warm_start_params(
             model.name, tag, max_age=timedelta(hours=settings.warm_start_max_age_hours)
         )
+        names = roles.optimized
+        if values is None:
+            values, names, reason = shared_warm_start(store, model, tag, roles.optimized, reason)
         warm = WarmStart(requested=True, used=values is not None, reason=reason)
         if values is not None:
-            for name in roles.optimized:
+            for name in names:
                 start[name] = values[name]
                 sources[name] = "warm-start"
         else:

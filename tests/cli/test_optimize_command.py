@@ -213,3 +213,16 @@ def test_one_bao_point_constrains_nothing(run_cli, store_dir, dataset):
     assert result["errors"] == {}
     assert set(result["unconstrained"]) == {"H0", "Om0", "Obh2"}
     assert result["statistics"]["dof"] == 0
+
+
+def test_warm_start_falls_back_to_another_model_on_the_same_data(run_cli, store_dir):
+    lcdm = optimize_json(run_cli, "cmb", "--model", "lcdm")
+    proc = run_cli("optimize", "cmb", "--model", "pbuf", "--warm-start", "--dry-run", check=True)
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("start:"))
+    assert "no previous run of pbuf on cmb" in line and f"from lcdm run {lcdm['run_id']}" in line
+    pbuf = optimize_json(run_cli, "cmb", "--model", "pbuf", "--warm-start", "--dry-run")
+    assert pbuf["warm_start"]["used"] is True
+    for name in ("H0", "Om0", "Obh2"):
+        assert pbuf["start"][name] == lcdm["params"][name]
+        assert pbuf["param_source"][name] == "optimized:cmb"
+    assert pbuf["start"]["k_sat"] == 0.9762  # pbuf's own parameters keep their defaults
