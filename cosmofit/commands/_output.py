@@ -123,4 +123,33 @@ def render_comparison(comparison: dict) -> None:
                 fmt(row["shift_sigma"], 3),
                 plain(row["note"]),
             )
+        keep_whole(table, "parameter", t["model_a"], t["model_b"], "difference", "in sigma")
         console.print(table)
+
+
+def keep_whole(table, *names: str) -> None:
+    """Never cut or wrap the cells of the named columns (numbers, run ids): they keep their
+    full width and the text columns fold instead, however narrow the terminal."""
+    for column in table.columns:
+        header = str(column.header)
+        if header in names:
+            cells = [len(str(cell)) for cell in column.cells]
+            column.no_wrap = True
+            column.min_width = max([len(header), *cells])
+        else:  # fold at spaces; a word is split only if it is longer than 16 characters
+            words = [len(word) for cell in column.cells for word in str(cell).split()]
+            column.min_width = min(max([len(header.split()[0]) if header else 0, *words]), 16)
+            column.overflow = "fold"
+
+
+def print_items(console, items: list[str]) -> None:
+    """``a = 1  b = 2 ...`` wrapped only between items, so no number is split across lines."""
+    line = ""
+    for item in items:
+        candidate = f"{line}  {item}" if line else item
+        if line and len(candidate) > console.width:
+            console.print(plain(line), soft_wrap=True)
+            candidate = item
+        line = candidate
+    if line:
+        console.print(plain(line), soft_wrap=True)

@@ -14,7 +14,7 @@ from cosmofit.commands._compute import (
     run_on_engine,
 )
 from cosmofit.commands._options import SetOpt, StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, plain, stdout
+from cosmofit.commands._output import JsonOpt, fmt, keep_whole, plain, stdout
 
 HELP = """Refit with each dataset (--by dataset) or each CMB/BAO data point (--by point) left out.
 
@@ -127,6 +127,7 @@ def render_jackknife(result) -> None:
         ]
         chi2 = fmt(row.chi2, 7) if row.status == "ok" else f"failed: {plain(row.reason)}"
         table.add_row(plain(row.label.removeprefix("without ")), str(row.n_data), chi2, *cells)
+    keep_whole(table, "N", "chi2", *[f"d{plain(n)}/sigma" for n in result.optimized])
     console.print(table)
     for note in result.notes:
         console.print(f"note: {plain(note)}")

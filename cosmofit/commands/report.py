@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cosmofit.commands._options import StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
+from cosmofit.commands._output import JsonOpt, fmt, keep_whole, plain, print_json, stderr, stdout
 
 HELP = """Summarize the stored optimizations of lcdm and pbuf; --html also writes a report page.
 
@@ -107,6 +107,7 @@ def _print_tables(summary: dict) -> None:
     for label, key in (("total chi2", "chi2"), ("N", "n_data"), ("k", "k"), ("AIC", "aic")):
         table.add_row(label, *["-" if lasts[m] is None else fmt(lasts[m][key]) for m in models])
     table.add_row("delta AIC", *[fmt(comparison["delta_aic"][m]) for m in models])
+    keep_whole(table, *models)
     console.print(table)
     if comparison["reason"]:
         console.print(f"no delta AIC: {plain(comparison['reason'])}")
@@ -146,4 +147,5 @@ def _print_model(model: str, section: dict) -> None:
             plain(entry["source"]),
             ", ".join(flags),
         )
+    keep_whole(table, "parameter", "start", "final", "1-sigma")
     stdout().print(table)

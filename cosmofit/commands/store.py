@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from cosmofit.commands._options import StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
+from cosmofit.commands._output import (
+    JsonOpt,
+    fmt,
+    keep_whole,
+    plain,
+    print_json,
+    stderr,
+    stdout,
+)
 
 app = typer.Typer(
     help=(
@@ -55,7 +63,8 @@ def show(
 
     for m, entries in documents.items():
         table = Table(title=plain(f"{m} defaults ({st.root})"))
-        for column in ("parameter", "value", "source", "run", "timestamp", "method"):
+        # the run id starts with its UTC time; --json also has the timestamp
+        for column in ("parameter", "value", "source", "run", "method"):
             table.add_column(column, justify="right" if column == "value" else "left")
         for name, entry in entries.items():
             table.add_row(
@@ -63,10 +72,10 @@ def show(
                 fmt(entry.value, 8),
                 plain(entry.source),
                 entry.run_id or "-",
-                entry.timestamp or "-",
                 entry.method or "-",
                 style=None if entry.source == "default" else "bold",
             )
+        keep_whole(table, "parameter", "value", "run")
         stdout().print(table)
 
 
@@ -91,31 +100,26 @@ def history(
     if json_output:
         print_json(records)
         return
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=f"{model} history ({len(records)} records)")
-    for column in (
-        "run",
-        "kind",
-        "timestamp",
-        "datasets",
-        "optimized",
-        "chi2 start",
-        "chi2",
-        "method",
-    ):
-        table.add_column(column)
+    table = Table(
+        title=f"{model} history ({len(records)} records)", box=box.SIMPLE_HEAD, show_edge=False
+    )
+    # the run id starts with its UTC time; --json also has the timestamp
+    for column in ("run", "kind", "datasets", "optimized", "chi2 start", "chi2", "method"):
+        table.add_column(column, justify="right" if column.startswith("chi2") else "left")
     for r in records:
         table.add_row(
             r.run_id,
-            r.kind,
-            r.timestamp,
+            "optimize" if r.kind == "optimization" else f"restore of {r.restored_from}",
             plain(r.dataset_tag),
-            ",".join(r.optimized),
+            ", ".join(r.optimized),
             fmt(r.chi2_start),
             fmt(r.chi2),
             r.method,
         )
+    keep_whole(table, "run", "chi2 start", "chi2")
     stdout().print(table)
 
 
@@ -141,7 +145,14 @@ def restore(
     if json_output:
         print_json(document)
         return
-    stdout().print(f"restored {model} from {'run ' + run if run else 'backup ' + str(backup)}")
+    last = st.get_optimization_history(document.model, limit=1)[-1]
+    restored = ", ".join(name for name in last.final if last.final[name] != last.start[name])
+    console = stdout()
+    console.print(
+        f"restored {model} from {'run ' if run else 'backup '}{last.restored_from}"
+        + (f" ({restored})" if restored else "; no value changed"),
+        soft_wrap=True,
+    )
 
 
 @app.command("backups")
