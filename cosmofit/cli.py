@@ -30,6 +30,8 @@ from cosmofit.commands import validate as validate_commands
 from cosmofit.errors import CosmofitError
 
 _DEBUG_ENV = "COSMOFIT_DEBUG"
+#: Click's UsageError as Typer ships it (typer.BadParameter derives from it).
+_CLICK_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 def _debug_enabled() -> bool:
@@ -39,13 +41,31 @@ def _debug_enabled() -> bool:
 class CosmofitGroup(TyperGroup):
     """Turns library errors into exit codes, for nested groups and CliRunner alike."""
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's own usage errors (unknown option or command, bad value) as one line, exit 2."""
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _CLICK_USAGE_ERROR as error:
+            where = error.ctx.command_path if error.ctx is not None else "cosmofit"
+            typer.echo(f"Error: {error.format_message()} (see `{where} --help`)", err=True)
+            code = 2
+        except typer.Abort:
+            typer.echo("Aborted.", err=True)
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except CosmofitError as error:
             if _debug_enabled():
-                raise
-            typer.echo(f"Error: {error}", err=True)
+                import traceback
+
+                traceback.print_exc()  # the traceback, but the exit code still says what failed
+            else:
+                typer.echo(f"Error: {error}", err=True)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)

@@ -201,7 +201,8 @@ def _check_keys(
             suggestion = f"; did you mean '{prefix}{hint[0]}'?" if hint else ""
             valid = ", ".join(candidates)
             raise ConfigError(
-                f"unknown key '{dotted}' in {source}{suggestion} (valid keys: {valid})"
+                f"unknown key '{dotted}' {_in_source(dotted, source)}{suggestion} "
+                f"(valid keys: {valid})"
             )
         annotation = fields[key].annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -213,13 +214,28 @@ def _check_keys(
                 _check_keys(table, OptimizationChoice, source, prefix=f"{prefix}{model}.")
 
 
+def env_variable(dotted: str) -> str:
+    """The environment variable that sets configuration key ``dotted``."""
+    for name, path in ENV_ALIASES.items():
+        if ".".join(path) == dotted:
+            return name
+    return ENV_PREFIX + dotted.replace(".", "__").upper()
+
+
+def _in_source(dotted: str, source: str) -> str:
+    """``in <file>``, or the environment variable by name."""
+    if source == "environment":
+        return f"in environment variable {env_variable(dotted)}"
+    return f"in {source}"
+
+
 def _describe(error: ValidationError, source: str) -> ConfigError:
     first = error.errors()[0]
     where = _dotted(tuple(str(p) for p in first["loc"]))
     message = first["msg"].removeprefix("Value error, ")
     got = first.get("input")
     shown = "" if isinstance(got, dict) else f" (got {got!r})"
-    return ConfigError(f"invalid value for '{where}' in {source}: {message}{shown}")
+    return ConfigError(f"invalid value for '{where}' {_in_source(where, source)}: {message}{shown}")
 
 
 def check_layer(layer: Layer) -> None:
@@ -428,9 +444,15 @@ def load_config(
 # -- from configuration to what the services take -------------------------------------------
 
 
+def _set_by(key: str, source: str) -> str:
+    if source == "environment":
+        return f"set by environment variable {env_variable(key)}"
+    return f"set by {source}, key '{key}'"
+
+
 def _with_source(effective: EffectiveConfig, key: str, error: Exception) -> ConfigError:
     source = effective.source_of(key)
-    where = "" if source == SOURCE_CLI else f" (set by {source}, key '{key}')"
+    where = "" if source == SOURCE_CLI else f" ({_set_by(key, source)})"
     return ConfigError(f"{error}{where}")
 
 
@@ -452,7 +474,7 @@ def check_for_model(effective: EffectiveConfig, model_name: str) -> None:
             model.complete({name: value})
         except UsageError as error:
             source = sources.get(name, SOURCE_DEFAULT)
-            where = "" if source == SOURCE_CLI else f" (set by {source}, key '{key}')"
+            where = "" if source == SOURCE_CLI else f" ({_set_by(key, source)})"
             raise ConfigError(f"{error}{where}") from None
     try:
         classify(
