@@ -76,7 +76,8 @@ app = typer.Typer(
     cls=CosmofitGroup,
     name="cosmofit",
     help=(
-        "Fit flat LCDM and PBUF background cosmologies to Planck 2018 distance priors, "
+        "Fit background cosmologies (LCDM and every other model in the registry) to "
+        "Planck 2018 distance priors, "
         "BAO and Type Ia supernovae.\n\n"
         "Examples:\n\n"
         "  cosmofit optimize cmb --model pbuf --warm-start\n\n"
@@ -86,7 +87,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 

@@ -24,7 +24,14 @@ app = typer.Typer(
 
 @app.command("list")
 def list_datasets(json_output: JsonOpt = False) -> None:
-    """Every dataset cosmofit knows: name, aliases, kind, points, citation."""
+    """Every dataset cosmofit knows: name, aliases, kind, points, citation.
+
+    Examples:
+
+      cosmofit data list
+
+      cosmofit data list --json
+    """
     from cosmofit.data.registry import available_datasets
 
     specs = available_datasets()
@@ -48,7 +55,14 @@ def info(
     name: Annotated[str, typer.Argument(help="Dataset name or alias.")],
     json_output: JsonOpt = False,
 ) -> None:
-    """One dataset in detail; loads it, so its checksum and covariance are verified too."""
+    """One dataset in detail; loads it, so its checksum and covariance are verified too.
+
+    Examples:
+
+      cosmofit data info desi_dr2
+
+      cosmofit data info sn --json
+    """
     from cosmofit.data.loader import load_dataset
     from cosmofit.data.registry import get_dataset
 
@@ -75,7 +89,14 @@ def add(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a user dataset.")] = False,
     json_output: JsonOpt = False,
 ) -> None:
-    """Validate release files and register them as a user dataset."""
+    """Validate release files and register them as a user dataset.
+
+    Examples:
+
+      cosmofit data add my_sn --kind sn --from release.dat --from release.cov
+
+      cosmofit data add my_bao --kind bao --from bao.txt --citation "Author et al. 2025"
+    """
     from cosmofit.data.loader import add_user_dataset
 
     spec = add_user_dataset(name, kind, files, citation=citation, overwrite=overwrite)

@@ -44,7 +44,9 @@ def register(app: typer.Typer) -> None:
 
 def jackknife(
     datasets: Annotated[str, typer.Argument(help="Datasets, e.g. cmb,bao,sn.")],
-    model: Annotated[str, typer.Option("--model", "-m", help="lcdm, pbuf or wcdm.")] = "lcdm",
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="A registered model, e.g. lcdm.")
+    ] = "lcdm",
     by: Annotated[
         str, typer.Option("--by", help="Leave out each 'dataset' or each CMB/BAO 'point'.")
     ] = "dataset",

@@ -48,7 +48,9 @@ def profile(
     param: Annotated[str, typer.Argument(help="The parameter to profile, e.g. Om0.")],
     datasets: Annotated[str, typer.Argument(help="Datasets, e.g. bao or cmb,bao,sn.")],
     grid: Annotated[str, typer.Option("--grid", help="LO:HI:N, N evenly spaced values of PARAM.")],
-    model: Annotated[str, typer.Option("--model", "-m", help="lcdm, pbuf or wcdm.")] = "lcdm",
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="A registered model, e.g. lcdm.")
+    ] = "lcdm",
     params: Annotated[
         str | None,
         typer.Option(

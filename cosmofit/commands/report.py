@@ -9,7 +9,7 @@ import typer
 from cosmofit.commands._options import StoreOpt
 from cosmofit.commands._output import JsonOpt, fmt, keep_whole, plain, print_json, stderr, stdout
 
-HELP = """Summarize the stored optimizations of lcdm and pbuf; --html also writes a report page.
+HELP = """Summarize the stored optimizations of every model; --html also writes a report page.
 
 The summary (reports/optimization_summary.json in the store) is rebuilt first;
 the terminal tables and the page both show its numbers. The page is one

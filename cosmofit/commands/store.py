@@ -23,12 +23,12 @@ app = typer.Typer(
         "Examples:\n\n"
         "  cosmofit store show\n\n"
         "  cosmofit store history lcdm --limit 5\n\n"
-        "  cosmofit store restore lcdm --run 3f2a9c1b7d4e"
+        "  cosmofit store restore lcdm --run 20261130T2059   (any unique prefix of a run id)"
     ),
     no_args_is_help=True,
 )
 
-ModelArg = Annotated[str, typer.Argument(help="Model name: lcdm or pbuf.")]
+ModelArg = Annotated[str, typer.Argument(help="Model name, e.g. lcdm (any registered model).")]
 
 
 def _open(store_dir):
@@ -45,19 +45,44 @@ def _print_warnings(store) -> None:
 
 @app.command("show")
 def show(
-    model: Annotated[str | None, typer.Argument(help="Model (default: lcdm and pbuf).")] = None,
+    model: Annotated[
+        str | None, typer.Argument(help="Model (default: every registered model).")
+    ] = None,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Also compare models fitted to the same data, in combined 1-sigma.",
+        ),
+    ] = False,
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """Current defaults of each model: value, source dataset tag, run and date."""
-    from cosmofit.models.registry import get_model
+    """Current defaults of each model: value, source dataset tag and run.
+
+    Examples:
+
+      cosmofit store show
+
+      cosmofit store show pbuf --json
+
+      cosmofit store show --compare
+    """
+    from cosmofit.models.registry import available_models, get_model
 
     st = _open(store)
-    models = [get_model(model).name] if model else ["lcdm", "pbuf"]
+    models = [get_model(model).name] if model else list(available_models())
     documents = {m: st.get_model_defaults(m) for m in models}
+    comparison = None
+    if compare:
+        from cosmofit.config import load_config
+        from cosmofit.report.agreement import store_comparison
+
+        tolerance = load_config().config.consistency.tolerance
+        comparison = store_comparison(st, available_models(), tolerance)
     _print_warnings(st)
     if json_output:
-        print_json(documents)
+        print_json(documents if comparison is None else {**documents, "comparison": comparison})
         return
     from rich.table import Table
 
@@ -77,6 +102,12 @@ def show(
             )
         keep_whole(table, "parameter", "value", "run")
         stdout().print(table)
+    if comparison is not None:
+        from cosmofit.commands._output import render_comparison
+
+        render_comparison(comparison)
+        for warning in comparison["warnings"]:
+            stderr().print(f"[yellow]warning[/yellow]: {plain(warning)}")
 
 
 @app.command("history")
@@ -88,7 +119,14 @@ def history(
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """Every optimization and restore of a model, oldest first."""
+    """Every optimization and restore of a model, oldest first, with full run ids.
+
+    Examples:
+
+      cosmofit store history lcdm
+
+      cosmofit store history pbuf --limit 5 --json
+    """
     from cosmofit.errors import UsageError
     from cosmofit.models.registry import get_model
 
@@ -133,7 +171,17 @@ def restore(
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """Roll a model's defaults back to a recorded run or a backup (itself recorded in history)."""
+    """Roll a model's defaults back to a recorded run or a backup (itself recorded in history).
+
+    A run restores what it optimized (and the --set values it was conditioned
+    on); --run takes any unique prefix of a run id, as `store history` shows it.
+
+    Examples:
+
+      cosmofit store restore lcdm --run 20261130T2059
+
+      cosmofit store restore pbuf --backup pbuf.20261130T205948Z.json
+    """
     from cosmofit.errors import UsageError
     from cosmofit.models.registry import get_model
 
@@ -157,7 +205,12 @@ def restore(
 
 @app.command("backups")
 def backups(model: ModelArg, store: StoreOpt = None, json_output: JsonOpt = False) -> None:
-    """Backup files of a model, newest last (names for `store restore --backup`)."""
+    """Backup files of a model, newest last (names for `store restore --backup`).
+
+    Examples:
+
+      cosmofit store backups lcdm
+    """
     from cosmofit.models.registry import get_model
 
     names = _open(store).list_backups(get_model(model).name)
@@ -170,7 +223,14 @@ def backups(model: ModelArg, store: StoreOpt = None, json_output: JsonOpt = Fals
 
 @app.command("path")
 def path(store: StoreOpt = None, json_output: JsonOpt = False) -> None:
-    """Where the store lives."""
+    """Where the store lives ($COSMOFIT_STORE, --store, or the user data directory).
+
+    Examples:
+
+      cosmofit store path
+
+      cosmofit store path --json
+    """
     from cosmofit.config import store_directory
     from cosmofit.store.store import resolve_store_root
 
