@@ -99,7 +99,7 @@ def _shift_cell(row, name: str) -> str:
     if name in row.bounds_hit:
         return "at bound"
     if name in row.unconstrained:
-        return "unconstrained"
+        return "unconstr."
     return "-"
 
 
@@ -108,17 +108,20 @@ def render_jackknife(result) -> None:
     from rich.table import Table
 
     console = stdout()
-    table = Table(title=plain(f"jackknife of {result.model} on {'+'.join(result.datasets)}"))
+    table = Table(
+        title=plain(f"jackknife of {result.model} on {'+'.join(result.datasets)}"),
+        show_edge=False,
+    )
     table.add_column("left out")
     table.add_column("N", justify="right")
     table.add_column("chi2", justify="right")
     for name in result.optimized:
         table.add_column(f"d{plain(name)}/sigma", justify="right")
     table.add_row(
-        "nothing (full fit)",
+        "full fit: 1-sigma",
         "",
         fmt(result.full_chi2, 7),
-        *[f"sigma={fmt(result.errors.get(n), 3)}" for n in result.optimized],
+        *[fmt(result.errors.get(n), 3) for n in result.optimized],
         style="bold",
     )
     for row in result.leave_outs:
@@ -135,6 +138,7 @@ def render_jackknife(result) -> None:
         console.print(f"note: {plain(note)}")
     flagged = ", ".join(result.flagged) or "none"
     console.print(f"shifts above 2 sigma: {plain(flagged)}")
+    console.print("unconstr. / at bound: that refit has no sigma there, so no shift in sigma")
     console.print(
         f"{result.tasks} tasks ({result.resumed} resumed) on {plain(result.scheduler)}, "
         f"{result.wall_s:.1f} s; results in {plain(result.out_dir)}"

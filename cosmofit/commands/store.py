@@ -95,7 +95,8 @@ def show(
             table.add_row(
                 name,
                 fmt(entry.value, 8),
-                plain(entry.source),
+                # the restored run's id is in `store history` and --json
+                "restored" if entry.source.startswith("restore:") else plain(entry.source),
                 entry.run_id or "-",
                 entry.method or "-",
                 style=None if entry.source == "default" else "bold",
@@ -145,17 +146,16 @@ def history(
         title=f"{model} history ({len(records)} records)", box=box.SIMPLE_HEAD, show_edge=False
     )
     # the run id starts with its UTC time; --json also has the timestamp
-    for column in ("run", "kind", "datasets", "optimized", "chi2 start", "chi2", "method"):
+    # method and the restored run are in --json; 80 columns keep every id and number whole
+    for column in ("run", "datasets", "optimized", "chi2 start", "chi2"):
         table.add_column(column, justify="right" if column.startswith("chi2") else "left")
     for r in records:
         table.add_row(
             r.run_id,
-            "optimize" if r.kind == "optimization" else f"restore of {r.restored_from}",
             plain(r.dataset_tag),
-            ", ".join(r.optimized),
+            ", ".join(r.optimized) if r.kind == "optimization" else "(restore)",
             fmt(r.chi2_start),
             fmt(r.chi2),
-            r.method,
         )
     keep_whole(table, "run", "chi2 start", "chi2")
     stdout().print(table)
