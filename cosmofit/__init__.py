@@ -6,7 +6,9 @@ The public Python API is loaded on first use so that ``import cosmofit`` (and
 * :func:`background` - distances and scales at one parameter point;
 * :func:`load_likelihood` - joint Gaussian likelihood of named datasets;
 * :class:`ParameterOptimizer` - bounded chi^2 minimisation with errors;
-* :class:`OptimizedParameterStore` - the safe store of optimized parameters.
+* :class:`OptimizedParameterStore` - the safe store of optimized parameters;
+* :func:`stored_defaults` - the store's current defaults, to pass explicitly (the
+  API otherwise fills missing parameters with the built-in defaults).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ _LAZY = {
     "ParameterOptimizer": ("cosmofit.fitting.optimizer", "ParameterOptimizer"),
     "estimate_errors": ("cosmofit.fitting.hessian", "estimate_errors"),
     "OptimizedParameterStore": ("cosmofit.store.store", "OptimizedParameterStore"),
+    "stored_defaults": ("cosmofit.store.defaults", "stored_defaults"),
     "run_optimization": ("cosmofit.fitting.run", "run_optimization"),
     "OptimizeSettings": ("cosmofit.settings", "OptimizeSettings"),
     "FitSettings": ("cosmofit.settings", "FitSettings"),

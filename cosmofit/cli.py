@@ -32,6 +32,8 @@ from cosmofit.commands import validate as validate_commands
 from cosmofit.errors import CosmofitError
 
 _DEBUG_ENV = "COSMOFIT_DEBUG"
+#: Click's UsageError as Typer ships it (typer.BadParameter derives from it).
+_CLICK_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 def _debug_enabled() -> bool:
@@ -41,13 +43,31 @@ def _debug_enabled() -> bool:
 class CosmofitGroup(TyperGroup):
     """Turns library errors into exit codes, for nested groups and CliRunner alike."""
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's own usage errors (unknown option or command, bad value) as one line, exit 2."""
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _CLICK_USAGE_ERROR as error:
+            where = error.ctx.command_path if error.ctx is not None else "cosmofit"
+            typer.echo(f"Error: {error.format_message()} (see `{where} --help`)", err=True)
+            code = 2
+        except typer.Abort:
+            typer.echo("Aborted.", err=True)
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except CosmofitError as error:
             if _debug_enabled():
-                raise
-            typer.echo(f"Error: {error}", err=True)
+                import traceback
+
+                traceback.print_exc()  # the traceback, but the exit code still says what failed
+            else:
+                typer.echo(f"Error: {error}", err=True)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
@@ -67,7 +87,8 @@ app = typer.Typer(
     cls=CosmofitGroup,
     name="cosmofit",
     help=(
-        "Fit flat LCDM and PBUF background cosmologies to Planck 2018 distance priors, "
+        "Fit background cosmologies (LCDM and every other model in the registry) to "
+        "Planck 2018 distance priors, "
         "BAO and Type Ia supernovae.\n\n"
         "Examples:\n\n"
         "  cosmofit optimize cmb --model pbuf --warm-start\n\n"
@@ -77,7 +98,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 

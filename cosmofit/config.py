@@ -109,9 +109,13 @@ class OptimizationConfig(_Section):
 
 
 class ConsistencyConfig(_Section):
-    """[consistency]: how closely LCDM and PBUF must agree on shared parameters."""
+    """[consistency]: warn when models fitted to the same data disagree.
 
-    tolerance: float = Field(default=1e-3, gt=0)
+    ``tolerance`` is in units of the combined 1-sigma of the two fits; unset
+    (the default), the comparison is shown as a table and never warns.
+    """
+
+    tolerance: float | None = Field(default=None, gt=0)
 
 
 class ComputeConfig(_Section):
@@ -208,7 +212,8 @@ def _check_keys(
             suggestion = f"; did you mean '{prefix}{hint[0]}'?" if hint else ""
             valid = ", ".join(candidates)
             raise ConfigError(
-                f"unknown key '{dotted}' in {source}{suggestion} (valid keys: {valid})"
+                f"unknown key '{dotted}' {_in_source(dotted, source)}{suggestion} "
+                f"(valid keys: {valid})"
             )
         annotation = fields[key].annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -227,6 +232,21 @@ def _check_keys(
                 _check_keys(table, OptimizationChoice, source, prefix=f"{prefix}{model}.")
 
 
+def env_variable(dotted: str) -> str:
+    """The environment variable that sets configuration key ``dotted``."""
+    for name, path in ENV_ALIASES.items():
+        if ".".join(path) == dotted:
+            return name
+    return ENV_PREFIX + dotted.replace(".", "__").upper()
+
+
+def _in_source(dotted: str, source: str) -> str:
+    """``in <file>``, or the environment variable by name."""
+    if source == "environment":
+        return f"in environment variable {env_variable(dotted)}"
+    return f"in {source}"
+
+
 def _describe(error: ValidationError, source: str) -> ConfigError:
     first = error.errors()[0]
     where = _dotted(tuple(str(p) for p in first["loc"]))
@@ -235,7 +255,7 @@ def _describe(error: ValidationError, source: str) -> ConfigError:
     text = repr(got)
     text = text if len(text) <= 80 else text[:77] + "..."
     shown = "" if isinstance(got, dict) else f" (got {text})"
-    return ConfigError(f"invalid value for '{where}' in {source}: {message}{shown}")
+    return ConfigError(f"invalid value for '{where}' {_in_source(where, source)}: {message}{shown}")
 
 
 def check_layer(layer: Layer) -> None:
@@ -457,9 +477,15 @@ def load_config(
 # -- from configuration to what the services take -------------------------------------------
 
 
+def _set_by(key: str, source: str) -> str:
+    if source == "environment":
+        return f"set by environment variable {env_variable(key)}"
+    return f"set by {source}, key '{key}'"
+
+
 def _with_source(effective: EffectiveConfig, key: str, error: Exception) -> ConfigError:
     source = effective.source_of(key)
-    where = "" if source == SOURCE_CLI else f" (set by {source}, key '{key}')"
+    where = "" if source == SOURCE_CLI else f" ({_set_by(key, source)})"
     return ConfigError(f"{error}{where}")
 
 
@@ -481,7 +507,7 @@ def check_for_model(effective: EffectiveConfig, model_name: str) -> None:
             model.complete({name: value})
         except UsageError as error:
             source = sources.get(name, SOURCE_DEFAULT)
-            where = "" if source == SOURCE_CLI else f" (set by {source}, key '{key}')"
+            where = "" if source == SOURCE_CLI else f" ({_set_by(key, source)})"
             raise ConfigError(f"{error}{where}") from None
     try:
         classify(
@@ -546,10 +572,12 @@ def fit_settings(
 
 def models_to_run(effective: EffectiveConfig) -> list[str]:
     """``run.model`` as a list: ``all`` means every registered model."""
-    from cosmofit.models.registry import available_models
-
     name = effective.config.run.model.strip().lower()
-    return list(available_models()) if name == "all" else [name]
+    if name == "all":
+        from cosmofit.models.registry import available_models
+
+        return list(available_models())
+    return [name]
 
 
 def store_directory(cli_store: str | None = None) -> str | None:

@@ -30,6 +30,10 @@ def settings_hash(settings: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+#: Recorded instead of a commit when cosmofit does not run from a git checkout.
+NOT_A_GIT_BUILD = "not a git build (an installed copy; versions.cosmofit identifies it)"
+
+
 @lru_cache(maxsize=1)
 def git_commit() -> str | None:
     """The commit of the checkout cosmofit runs from, or None for an installed copy."""
@@ -84,7 +88,7 @@ def provenance(
     """
     return {
         "versions": software_versions(),
-        "git_commit": git_commit(),
+        "git_commit": git_commit() or NOT_A_GIT_BUILD,
         "optimizer": {"method": method, "options": options},
         "datasets": dataset_sha256,
         "conventions": dict(conventions or {}),

@@ -28,10 +28,8 @@ SchedulerOpt = Annotated[
         "--scheduler",
         show_default="auto, or [compute] scheduler",
         help=(
-            "Where tasks run: none (this process), local (a local Dask cluster), auto "
-            "($DASK_SCHEDULER_ADDRESS if set, else none for <= 4 tasks and local above), or "
-            "a scheduler address like tcp://host:8786. A remote cluster needs this version "
-            "of cosmofit installed on the scheduler and every worker."
+            "Where tasks run: none, local, auto, or a scheduler address tcp://host:8786 "
+            "(docs/usage.md, 'Many optimizations')."
         ),
     ),
 ]
@@ -40,7 +38,7 @@ WorkersOpt = Annotated[
     typer.Option(
         "--workers",
         min=1,
-        help="Workers of a local cluster (default: \\[compute] workers, 2).",
+        help="Workers of a local cluster (default: [compute] workers, 2).",
         show_default=False,
     ),
 ]

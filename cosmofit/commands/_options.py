@@ -6,9 +6,7 @@ from typing import Annotated
 
 import typer
 
-ModelOpt = Annotated[
-    str, typer.Option("--model", "-m", help="Model: lcdm, wcdm, w0wa, pbuf (any registered model).")
-]
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="A registered model, e.g. lcdm.")]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -39,14 +37,9 @@ StoreOpt = Annotated[
 
 DatasetsArg = Annotated[
     str | None,
-    typer.Argument(help="Datasets, e.g. cmb or cmb,bao,sn or joint (default: \\[run] datasets)."),
+    typer.Argument(help="Datasets, e.g. cmb or cmb,bao,sn or joint (default: [run] datasets)."),
 ]
 ModelOrAllOpt = Annotated[
     str | None,
-    typer.Option(
-        "--model",
-        "-m",
-        help="A registered model (lcdm, wcdm, w0wa, pbuf) or all of them.",
-        show_default="lcdm",
-    ),
+    typer.Option("--model", "-m", help="A registered model, or all of them.", show_default="lcdm"),
 ]

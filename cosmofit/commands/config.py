@@ -22,7 +22,14 @@ app = typer.Typer(
 
 @app.command("show")
 def show(json_output: JsonOpt = False) -> None:
-    """Every setting with its value and the source that set it."""
+    """Every setting with its value and the source that set it.
+
+    Examples:
+
+      cosmofit config show
+
+      cosmofit --config study.toml config show --json
+    """
     from cosmofit.config import load_config
 
     effective = load_config()
@@ -51,7 +58,12 @@ def show(json_output: JsonOpt = False) -> None:
 
 @app.command("path")
 def path(json_output: JsonOpt = False) -> None:
-    """Where cosmofit looks for configuration files."""
+    """Where cosmofit looks for configuration files.
+
+    Examples:
+
+      cosmofit config path
+    """
     from pathlib import Path
 
     from cosmofit.config import CONFIG_FILE, PROJECT_CONFIG, user_config_path

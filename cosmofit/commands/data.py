@@ -26,7 +26,14 @@ app = typer.Typer(
 
 @app.command("list")
 def list_datasets(json_output: JsonOpt = False) -> None:
-    """Every dataset cosmofit knows: name, aliases, kind, points, citation."""
+    """Every dataset cosmofit knows: name, aliases, kind, points, citation.
+
+    Examples:
+
+      cosmofit data list
+
+      cosmofit data list --json
+    """
     from cosmofit.data.registry import available_datasets
 
     specs = available_datasets()
@@ -51,7 +58,14 @@ def info(
     name: Annotated[str, typer.Argument(help="Dataset name or alias.")],
     json_output: JsonOpt = False,
 ) -> None:
-    """One dataset in detail; loads it, so its checksum and covariance are verified too."""
+    """One dataset in detail; loads it, so its checksum and covariance are verified too.
+
+    Examples:
+
+      cosmofit data info desi_dr2
+
+      cosmofit data info sn --json
+    """
     from cosmofit.data.loader import load_dataset
     from cosmofit.data.registry import get_dataset
 
@@ -90,7 +104,16 @@ def add(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a user dataset.")] = False,
     json_output: JsonOpt = False,
 ) -> None:
-    """Validate release files (or a Gaussian prior) and register them as a user dataset."""
+    """Validate release files (or a Gaussian prior) and register them as a user dataset.
+
+    Examples:
+
+      cosmofit data add my_sn --kind sn --from release.dat --from release.cov
+
+      cosmofit data add my_bao --kind bao --from bao.txt --citation "Author et al. 2025"
+
+      cosmofit data add trgb --kind prior --param H0 --mean 69.8 --sigma 1.7
+    """
     from cosmofit.data.loader import add_user_dataset, add_user_prior
     from cosmofit.data.registry import user_data_dir
     from cosmofit.errors import UsageError

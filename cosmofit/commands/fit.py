@@ -14,7 +14,15 @@ from cosmofit.commands._options import (
     SetOpt,
     StoreOpt,
 )
-from cosmofit.commands._output import JsonOpt, emit_results, fmt, plain, stdout
+from cosmofit.commands._output import (
+    JsonOpt,
+    emit_results,
+    fmt,
+    keep_whole,
+    plain,
+    print_items,
+    stdout,
+)
 
 HELP = """Evaluate a model on datasets at its current defaults.
 
@@ -52,7 +60,11 @@ def fit(
         str | None, typer.Option("--optimize", help="Fit these parameters for this run, P1,P2.")
     ] = None,
     save: Annotated[
-        bool, typer.Option("--save", help="With --optimize: store the result.")
+        bool,
+        typer.Option(
+            "--save",
+            help="With --optimize: store the result, with the --set values it was conditioned on.",
+        ),
     ] = False,
     from_builtin: Annotated[
         bool, typer.Option("--from-builtin", help="Ignore the store; use built-in defaults.")
@@ -109,25 +121,33 @@ def render_fit(result) -> None:
         if result.chi2_builtin is not None:
             row.append(fmt(result.chi2_builtin[name]))
         chi2.add_row(*row, style="bold" if name == "total" else None)
+    keep_whole(chi2, "N", "chi2", "chi2 at built-in defaults")
     console.print(chi2)
     stats = result.statistics
-    console.print(
-        f"k = {stats.n_free}  dof = {stats.dof}  reduced chi2 = {fmt(stats.reduced_chi2)}  "
-        f"AIC = {fmt(stats.aic)}  BIC = {fmt(stats.bic)}"
-        + (f"  cov-scale = {result.cov_scale:g}" if result.cov_scale != 1.0 else "")
-    )
+    items = [
+        f"k = {stats.n_free}",
+        f"dof = {stats.dof}",
+        f"reduced chi2 = {fmt(stats.reduced_chi2)}",
+        f"AIC = {fmt(stats.aic)}",
+        f"BIC = {fmt(stats.bic)}",
+    ]
+    if result.cov_scale != 1.0:
+        items.append(f"cov-scale = {result.cov_scale:g}")
+    print_items(console, items)
     params = Table(title="parameters")
     params.add_column("name")
     params.add_column("value", justify="right")
     params.add_column("source")
     for name, value in result.params.items():
         params.add_row(name, fmt(value, 7), plain(result.param_source[name]))
+    keep_whole(params, "name", "value")
     console.print(params)
     derived = Table(title="derived")
     derived.add_column("quantity")
     derived.add_column("value", justify="right")
     for name, value in result.derived.items():
         derived.add_row(plain(name), fmt(value, 7))
+    keep_whole(derived, "value")
     console.print(derived)
     if result.optimization is not None:
         opt = result.optimization

@@ -14,14 +14,15 @@ from cosmofit.commands._compute import (
     run_on_engine,
 )
 from cosmofit.commands._options import ModelOpt, SetOpt, StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, plain, stdout
+from cosmofit.commands._output import JsonOpt, fmt, keep_whole, plain, stdout
 
 HELP = """Refit with each dataset (--by dataset) or each CMB/BAO data point (--by point) left out.
 
 Each refit is shown as the shift of every optimized parameter in units of the
-full fit's Hessian 1-sigma; shifts above 2 sigma are flagged. A left-out point
-leaves a Gaussian likelihood on the other points with their marginal
-covariance. Supernova points are not left out one by one (each SN barely
+combined Hessian 1-sigma of the full fit and the refit; shifts above 2 sigma
+are flagged; a refit ending on a bound or leaving a parameter unconstrained is
+marked so instead. A left-out point leaves a Gaussian likelihood on the other
+points with their marginal covariance. Supernova points are not left out one by one (each SN barely
 moves the fit and the analytic magnitude offset couples them all): drop the
 SN dataset whole with --by dataset.
 
@@ -89,40 +90,53 @@ def jackknife(
     )
 
 
+def _shift_cell(row, name: str) -> str:
+    """The shift in combined sigma, or why there is none."""
+    if row.shifts.get(name) is not None:
+        return fmt(row.shifts[name], 3)
+    if name in row.bounds_hit:
+        return "at bound"
+    if name in row.unconstrained:
+        return "unconstr."
+    return "-"
+
+
 def render_jackknife(result) -> None:
     """One row per refit: chi2 and each parameter's shift in sigma (flagged above 2)."""
     from rich.table import Table
 
     console = stdout()
-    table = Table(title=plain(f"jackknife of {result.model} on {'+'.join(result.datasets)}"))
+    table = Table(
+        title=plain(f"jackknife of {result.model} on {'+'.join(result.datasets)}"),
+        show_edge=False,
+    )
     table.add_column("left out")
     table.add_column("N", justify="right")
     table.add_column("chi2", justify="right")
     for name in result.optimized:
         table.add_column(f"d{plain(name)}/sigma", justify="right")
     table.add_row(
-        "nothing (full fit)",
+        "full fit: 1-sigma",
         "",
         fmt(result.full_chi2, 7),
-        *[f"sigma={fmt(result.errors.get(n), 3)}" for n in result.optimized],
+        *[fmt(result.errors.get(n), 3) for n in result.optimized],
         style="bold",
     )
     for row in result.leave_outs:
-        cells = [
-            fmt(row.shifts.get(n), 3) if row.shifts.get(n) is not None else "-"
-            for n in result.optimized
-        ]
+        cells = [_shift_cell(row, n) for n in result.optimized]
         cells = [
             f"[red]{c}[/red]" if n in row.flagged else c
             for c, n in zip(cells, result.optimized, strict=True)
         ]
         chi2 = fmt(row.chi2, 7) if row.status == "ok" else f"failed: {plain(row.reason)}"
         table.add_row(plain(row.label.removeprefix("without ")), str(row.n_data), chi2, *cells)
+    keep_whole(table, "N", "chi2", *[f"d{plain(n)}/sigma" for n in result.optimized])
     console.print(table)
     for note in result.notes:
         console.print(f"note: {plain(note)}")
     flagged = ", ".join(result.flagged) or "none"
     console.print(f"shifts above 2 sigma: {plain(flagged)}")
+    console.print("unconstr. / at bound: that refit has no sigma there, so no shift in sigma")
     console.print(
         f"{result.tasks} tasks ({result.resumed} resumed) on {plain(result.scheduler)}, "
         f"{result.wall_s:.1f} s; results in {plain(result.out_dir)}"

@@ -15,7 +15,16 @@ from cosmofit.commands._options import (
     SetOpt,
     StoreOpt,
 )
-from cosmofit.commands._output import JsonOpt, emit_results, fmt, plain, stderr, stdout
+from cosmofit.commands._output import (
+    JsonOpt,
+    emit_results,
+    fmt,
+    keep_whole,
+    plain,
+    print_items,
+    stderr,
+    stdout,
+)
 
 HELP = """Optimize model parameters on datasets and store them as the new defaults.
 
@@ -173,7 +182,7 @@ def render_optimization(result) -> None:
         f"{result.model} on {result.dataset_tag}: {status} ({result.method}, "
         f"{result.nfev} evaluations, {result.wall_s:.2f} s)"
     )
-    table = Table(title=plain(title))
+    table = Table(title=plain(title), show_edge=False)  # fits 80 columns with whole numbers
     for column in ("parameter", "role", "start", "final", "1-sigma", "note"):
         table.add_column(
             column,
@@ -189,6 +198,8 @@ def render_optimization(result) -> None:
             note.append("unconstrained")
         if name in result.bounds_hit:
             note.append("at bound")
+        if name in result.errors and result.errors_conditional_on:
+            note.append(f"conditional on {', '.join(result.errors_conditional_on)} at bound")
         if role != "optimized":
             note.append(result.param_source[name])
         style = "bold" if role == "optimized" else ("cyan" if role == "frozen" else "dim")
@@ -202,7 +213,10 @@ def render_optimization(result) -> None:
             plain(", ".join(note)),
             style=style,
         )
+    keep_whole(table, "parameter", "start", "final", "1-sigma")
     console.print(table)
+    if result.warm_start.requested:
+        console.print(plain(f"start: {result.warm_start.reason}"), soft_wrap=True)
     chi2 = Table(title="chi2")
     for column in ("dataset", "N", "start", "final"):
         chi2.add_column(column, justify="left" if column == "dataset" else "right")
@@ -220,18 +234,20 @@ def render_optimization(result) -> None:
         fmt(result.chi2["total"]),
         style="bold",
     )
+    keep_whole(chi2, "N", "start", "final")
     console.print(chi2)
     stats = result.statistics
-    console.print(
-        f"improvement {fmt(result.improvement)}  k = {stats.n_free}  dof = {stats.dof}  "
-        f"AIC = {fmt(stats.aic)}  BIC = {fmt(stats.bic)}"
-        + (
-            f"  spread of {len(result.starts)} starts = {fmt(result.spread, 3)}"
-            if len(result.starts) > 1
-            else ""
-        )
-    )
+    items = [
+        f"improvement {fmt(result.improvement)}",
+        f"k = {stats.n_free} constrained ({stats.n_moved} moved)",
+        f"dof = {stats.dof}",
+        f"AIC = {fmt(stats.aic)}",
+        f"BIC = {fmt(stats.bic)}",
+    ]
+    if len(result.starts) > 1:
+        items.append(f"spread of {len(result.starts)} starts = {fmt(result.spread, 3)}")
+    print_items(console, items)
     if result.stored:
-        console.print(f"stored as run {result.run_id}")
+        console.print(f"stored as run {result.run_id}", soft_wrap=True)
     else:
         console.print("dry run: nothing written" if result.run_id else "not stored")

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from cosmofit.commands._options import StoreOpt
-from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, stdout
+from cosmofit.commands._output import JsonOpt, fmt, keep_whole, plain, print_json, stderr, stdout
 
-HELP = """Summarize the stored optimizations of lcdm and pbuf; --html also writes a report page.
+HELP = """Summarize the stored optimizations of every model; --html also writes a report page.
 
 The summary (reports/optimization_summary.json in the store) is rebuilt first;
 the terminal tables and the page both show its numbers. The page is one
@@ -106,14 +106,15 @@ def _print_tables(summary: dict) -> None:
     for label, key in (("total chi2", "chi2"), ("N", "n_data"), ("k", "k"), ("AIC", "aic")):
         table.add_row(label, *["-" if lasts[m] is None else fmt(lasts[m][key]) for m in models])
     table.add_row("delta AIC", *[fmt(comparison["delta_aic"][m]) for m in models])
+    keep_whole(table, *models)
     console.print(table)
     if comparison["reason"]:
         console.print(f"no delta AIC: {plain(comparison['reason'])}")
     for m in models:
         _print_model(m, summary["models"][m])
-    consistency = summary["cross_model_consistency"]
-    verdict = "consistent" if consistency["consistent"] else "[yellow]inconsistent[/yellow]"
-    console.print(f"shared parameters lcdm vs pbuf: {verdict}")
+    from cosmofit.commands._output import render_comparison
+
+    render_comparison({"tables": summary["same_data_comparison"]})
 
 
 def _print_model(model: str, section: dict) -> None:
@@ -145,4 +146,5 @@ def _print_model(model: str, section: dict) -> None:
             plain(entry["source"]),
             ", ".join(flags),
         )
+    keep_whole(table, "parameter", "start", "final", "1-sigma")
     stdout().print(table)

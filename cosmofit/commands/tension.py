@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cosmofit.commands._options import SetOpt
+from cosmofit.commands._options import ModelOpt, SetOpt
 from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stdout
 
 HELP = """Parameter-difference significance between two independent data combinations.
@@ -38,7 +38,7 @@ def tension(
     compare: Annotated[
         str, typer.Option("--compare", help="Quantities to compare, e.g. Om0,h_rdrag or H0.")
     ],
-    model: Annotated[str, typer.Option("--model", "-m", help="lcdm, pbuf or wcdm.")] = "lcdm",
+    model: ModelOpt = "lcdm",
     params: Annotated[
         str | None,
         typer.Option("--params", help="Parameters to fit, P1,P2 (default: all optimizable)."),

@@ -12,7 +12,8 @@ HELP = """Check that this installation can be trusted; exit 0 when every check p
 
 Rows: config (the effective configuration is valid), data (every dataset loads,
 hashes match, covariances are positive definite), store (model files and
-histories parse, checksums match, backups usable, LCDM/PBUF consistent),
+histories parse, checksums match, backups usable; with [consistency] tolerance
+set, models fitted to the same data agree within that many combined sigma),
 regression (--regression: re-run the latest stored optimization of each model
 and confirm its chi2 and parameters), report (when an HTML report exists).
 
@@ -50,7 +51,14 @@ def validate(
             table.add_row(row.name, f"[{colours[row.status]}]{row.status}[/]", plain(row.summary))
         stdout().print(table)
         failed = [row for row in report.rows if row.status == "failed"]
-        stdout().print("all checks passed" if report.ok else f"{len(failed)} check(s) failed")
+        warned = [row.name for row in report.rows if row.status == "warning"]
+        if not report.ok:
+            verdict = f"{len(failed)} check(s) failed"
+        elif warned:
+            verdict = f"no check failed; {len(warned)} with warnings: {', '.join(warned)}"
+        else:
+            verdict = "all checks passed"
+        stdout().print(verdict)
         for row in failed:  # unwrapped, one line each: the message names the file and the fix
             typer.echo(f"{row.name}: {row.summary}", err=True)
     if not report.ok:

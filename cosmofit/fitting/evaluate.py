@@ -88,6 +88,10 @@ def evaluate_fit(settings: FitSettings) -> FitResult:
         builtin = likelihood.evaluate(model.complete(settings.overrides))
         chi2_builtin = {**builtin.by_dataset, "total": builtin.total}
     kinds = [c.kind for c in likelihood.components]
+    from cosmofit.fitting.validity import early_universe_warning
+
+    if (early := early_universe_warning(model, params, kinds)) is not None:
+        warnings.append(early)
     n_free = count_free_parameters(len(model.optimizable), kinds)
     return FitResult(
         model=model.name,
@@ -142,11 +146,13 @@ def _fit_with_optimization(settings: FitSettings) -> FitResult:
                 "optimized",
                 "fixed",
                 "frozen",
+                "conditioned_on",
                 "start",
                 "chi2_start",
                 "errors",
                 "unconstrained",
                 "bounds_hit",
+                "errors_conditional_on",
                 "converged",
                 "improvement",
                 "run_id",

@@ -1,8 +1,12 @@
 """Jackknife: refit with each dataset, or each CMB/BAO data point, left out.
 
-Each refit is reported as the shift of every parameter in units of the full
-fit's Hessian 1-sigma; shifts beyond :data:`FLAG_SIGMAS` are flagged, since
-one dataset or one point should not move a consistent fit that far.
+Each refit is reported as the shift of every parameter in units of the
+combined Hessian 1-sigma of the two fits, sqrt(sigma_full^2 + sigma_refit^2);
+shifts beyond :data:`FLAG_SIGMAS` are flagged, since one dataset or one point
+should not move a consistent fit that far. A refit that leaves a parameter on
+a bound or unconstrained (leaving the CMB out: H0 and Obh2 slide along the
+BAO valley) has no sigma for it: the shift is marked as such, never turned
+into hundreds of sigma.
 
 Leaving out one point of a Gaussian dataset is the same likelihood on the
 remaining sub-vector with the *marginal* covariance, which for a Gaussian is
@@ -123,6 +127,11 @@ class LeaveOut(BaseModel):
     params: dict[str, float] = Field(default_factory=dict)
     shifts: dict[str, float | None] = Field(default_factory=dict)
     flagged: list[str] = Field(default_factory=list)
+    #: Hessian 1-sigma of this refit; a shift is in units of sqrt(sigma_full^2 + sigma_this^2).
+    errors: dict[str, float] = Field(default_factory=dict)
+    #: Parameters this refit left on a bound or unconstrained: no shift in sigma for them.
+    bounds_hit: list[str] = Field(default_factory=list)
+    unconstrained: list[str] = Field(default_factory=list)
 
 
 class JackknifeResult(BaseModel):
@@ -251,9 +260,17 @@ def run_jackknife(
         results = batches.run("leave-outs", tasks)
         scheduler, resumed = engine.description, engine.resumed
     leave_outs = [
-        _leave_out(k, plan, results, best, errors.errors, optimized) for k, plan in enumerate(plans)
+        _leave_out(k, plan, results, {**start, **best}, errors.errors, space)
+        for k, plan in enumerate(plans)
     ]
     warnings = []
+    caveated = [lo.label for lo in leave_outs if lo.bounds_hit or lo.unconstrained]
+    if caveated:
+        warnings.append(
+            f"{len(caveated)} refit(s) ended on a bound or left a parameter unconstrained "
+            f"({', '.join(caveated[:5])}{', ...' if len(caveated) > 5 else ''}): those shifts "
+            "are marked, not converted into sigma"
+        )
     if errors.unconstrained or errors.at_bound:
         without = ", ".join(errors.unconstrained + errors.at_bound)
         warnings.append(f"no Hessian sigma for {without}: their shifts are not reported")
@@ -285,7 +302,7 @@ def _leave_out(
     results: Mapping[str, TaskResult],
     best: Mapping[str, float],
     errors: Mapping[str, float],
-    optimized: Sequence[str],
+    space: ScaledSpace,
 ) -> LeaveOut:
     objective = objective_for(plan.source)
     n_data = objective.n_data
@@ -303,10 +320,15 @@ def _leave_out(
             reason=reasons,
             chi2_at_full_fit=at_full if math.isfinite(at_full) else None,
         )
+    refit = hessian_errors(plan.source, space.specs, {**best, **found.params})
     shifts: dict[str, float | None] = {}
-    for name in optimized:
-        sigma = errors.get(name)
-        shifts[name] = (found.params[name] - best[name]) / sigma if sigma else None
+    for name in space.names:
+        full_sigma, own_sigma = errors.get(name), refit.errors.get(name)
+        if full_sigma is None or own_sigma is None:
+            shifts[name] = None
+            continue
+        combined = math.hypot(full_sigma, own_sigma)
+        shifts[name] = (found.params[name] - best[name]) / combined
     flagged = [n for n, v in shifts.items() if v is not None and abs(v) > FLAG_SIGMAS]
     return LeaveOut(
         label=plan.label,
@@ -319,4 +341,7 @@ def _leave_out(
         params=found.params,
         shifts=shifts,
         flagged=flagged,
+        errors=refit.errors,
+        bounds_hit=refit.at_bound,
+        unconstrained=[n for n in refit.unconstrained if n not in refit.at_bound],
     )

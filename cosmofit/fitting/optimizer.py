@@ -30,6 +30,15 @@ _TRUST_BOX = 0.05
 _TRUST_BOX_STEPS = 200
 
 
+def retry_advice(method: str, max_iterations: int) -> str:
+    """What to try after ``method`` failed: other methods, more starts, more iterations."""
+    others = [m for m in ("L-BFGS-B", "Nelder-Mead", "Powell") if m != method][:2]
+    return (
+        f"try --method {others[0]} or --method {others[1]}, more --starts, fewer optimized "
+        f"parameters, or a larger [optimization] max_iterations (now {max_iterations})"
+    )
+
+
 @dataclass
 class StartOutcome:
     """One local minimisation."""
@@ -336,8 +345,8 @@ class ParameterOptimizer:
         if not converged:
             reasons = "; ".join(sorted({o.message for o in outcomes}))
             raise OptimizationError(
-                f"no start converged ({reasons}); try --method Nelder-Mead, more --starts, "
-                "or fewer optimized parameters"
+                f"no start converged with {self.method} ({reasons}); "
+                + retry_advice(self.method, self.max_iterations)
             )
         best = min(converged, key=lambda o: o.chi2)
         return OptimizerOutcome(

@@ -43,7 +43,7 @@ from cosmofit.compute.journal import write_run_report
 from cosmofit.compute.objectives import CosmologySource, ObjectiveSource, objective_for
 from cosmofit.compute.tasks import Task, TaskResult
 from cosmofit.errors import OptimizationError, UsageError
-from cosmofit.fitting.hessian import AT_BOUND
+from cosmofit.fitting.hessian import NEAR_BOUND
 from cosmofit.fitting.optimizer import METHODS, ScaledSpace
 from cosmofit.limits import MAX_GRID_POINTS, MAX_ITERATIONS, MAX_SEED, MAX_STARTS, MAX_SWEEPS
 from cosmofit.models.params import ParamSpec
@@ -540,7 +540,7 @@ def _nuisance_bounds(
             for i, res in sorted(best_at.items())
             if name in res.params
             and min(spec.to_unit(res.params[name]), 1.0 - spec.to_unit(res.params[name]))
-            <= AT_BOUND
+            <= NEAR_BOUND
         ]
         if hits:
             where = ", ".join(f"{v:g}" for v in hits)

@@ -16,7 +16,9 @@ from pydantic import BaseModel, Field
 from cosmofit.errors import OptimizationError, PhysicsError
 from cosmofit.fitting.classify import classify
 from cosmofit.fitting.evaluate import PointSummary, count_free_parameters
-from cosmofit.fitting.statistics import fit_statistics
+from cosmofit.fitting.optimizer import retry_advice
+from cosmofit.fitting.statistics import dof_warning, fit_statistics
+from cosmofit.fitting.validity import early_universe_warning
 from cosmofit.settings import OptimizeSettings
 
 SHORT_TAGS = ("cmb", "bao", "sn")
@@ -35,11 +37,15 @@ class OptimizeResult(PointSummary):
     optimized: list[str]
     fixed: list[str]
     frozen: list[str]
+    #: Fixed parameters held at a --set value; stored with the optimum it was conditioned on.
+    conditioned_on: list[str] = Field(default_factory=list)
     start: dict[str, float]
     chi2_start: dict[str, float]
     errors: dict[str, float]
     unconstrained: list[str]
     bounds_hit: list[str]
+    #: Parameters held by a bound: every quoted error is conditional on them.
+    errors_conditional_on: list[str] = Field(default_factory=list)
     correlation: dict[str, dict[str, float]] = Field(default_factory=dict)
     converged: bool
     message: str
@@ -69,6 +75,62 @@ def describe_source(entry) -> str:
     if entry.source == "default":
         return "default"
     return f"store:{entry.source}@{entry.timestamp}"
+
+
+def shared_warm_start(store, model, tag: str, optimized: list[str], own_reason: str):
+    """Fallback warm start: the latest converged fit by any other model on the same data.
+
+    Returns ``(values, names, reason)``: the shared optimized parameters of that
+    run that lie inside this model's bounds, or ``(None, [], why not)``.
+    """
+    from cosmofit.models.registry import available_models
+
+    latest = None
+    for other in available_models():
+        if other == model.name:
+            continue
+        for record in store.get_optimization_history(other):
+            usable = record.kind == "optimization" and record.converged
+            if (
+                usable
+                and record.dataset_tag == tag
+                and (latest is None or record.moment > latest.moment)
+            ):
+                latest = record
+    if latest is None:
+        return None, [], f"{own_reason}, and no other model was fitted to {tag}"
+    names = [
+        n
+        for n in optimized
+        if n in latest.optimized and model.spec(n).contains(latest.final.get(n, float("nan")))
+    ]
+    if not names:
+        return None, [], f"{own_reason}; {latest.model} run {latest.run_id} shares no parameter"
+    return (
+        {n: latest.final[n] for n in names},
+        names,
+        f"{own_reason}: started {', '.join(names)} from {latest.model} run {latest.run_id} "
+        f"on {tag}",
+    )
+
+
+def conditional_on(at_bound: list[str], unconstrained: list[str]) -> list[str]:
+    """Parameters held by a bound (not lying in a flat valley) that errors are conditional on."""
+    return [name for name in at_bound if name not in unconstrained]
+
+
+def degeneracy_notes(kinds: list[str], optimized: list[str]) -> list[str]:
+    """What the data cannot measure, said where a user would otherwise read an error bar."""
+    notes = []
+    if kinds and all(kind == "bao" for kind in kinds):
+        absolute = [n for n in ("H0", "Obh2") if n in optimized]
+        if absolute:
+            notes.append(
+                "BAO alone measure H0*r_d (h r_d) and Om0, not H0 or Obh2 separately: "
+                f"{' and '.join(absolute)} move along that valley; add cmb or fix Obh2 "
+                "(--set Obh2=...) for an absolute scale"
+            )
+    return notes
 
 
 def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> OptimizeResult:
@@ -108,9 +170,12 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         values, reason = store.get_warm_start_params(
             model.name, tag, max_age=timedelta(hours=settings.warm_start_max_age_hours)
         )
+        names = roles.optimized
+        if values is None:
+            values, names, reason = shared_warm_start(store, model, tag, roles.optimized, reason)
         warm = WarmStart(requested=True, used=values is not None, reason=reason)
         if values is not None:
-            for name in roles.optimized:
+            for name in names:
                 start[name] = values[name]
                 sources[name] = "warm-start"
         else:
@@ -160,24 +225,58 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
     if last.total > first.total + 1e-9 * max(1.0, abs(first.total)):
         raise OptimizationError(
             f"the optimizer ended above the start chi2 ({last.total:.6g} > {first.total:.6g}); "
-            "start values kept, nothing stored; try --method Nelder-Mead or more --starts"
+            "start values kept, nothing stored; "
+            + retry_advice(settings.method, settings.max_iterations)
         )
     estimate = estimate_errors(optimizer.chi2_at, outcome.u_best, optimizer.space.specs, final)
     if estimate.at_bound:
-        warnings.append(f"ended on a bound: {', '.join(estimate.at_bound)}")
+        held = conditional_on(estimate.at_bound, estimate.unconstrained)
+        warnings.append(
+            f"ended on a bound: {', '.join(estimate.at_bound)}"
+            + (
+                f"; the errors of {', '.join(estimate.errors)} are conditional on "
+                f"{', '.join(held)} at its bound"
+                if held and estimate.errors
+                else ""
+            )
+        )
     if estimate.unconstrained:
         warnings.append(
             f"not constrained by {tag}: {', '.join(estimate.unconstrained)} (no error reported)"
         )
+    for name, reason in estimate.unconfirmed.items():
+        warnings.append(
+            f"no error for {name}: {reason}; `cosmofit profile {name} "
+            f"{','.join(settings.datasets)} --model {model.name}` gives its interval"
+        )
+    kinds = [c.kind for c in likelihood.components]
+    warnings.extend(degeneracy_notes(kinds, roles.optimized))
+    if (early := early_universe_warning(model, final, kinds)) is not None:
+        warnings.append(early)
     if settings.starts > 1 and outcome.spread > 1.0:
         warnings.append(
             f"minima of the {settings.starts} starts differ by {outcome.spread:.3g} in chi2"
         )
 
+    statistics = fit_statistics(
+        last.total,
+        likelihood.n_data,
+        count_free_parameters(estimate.rank, kinds),
+        n_moved=count_free_parameters(len(roles.optimized), kinds),
+    )
+    if (note := dof_warning(statistics)) is not None:
+        warnings.append(note)
     run_id = new_run_id()
     for name in roles.optimized:
         sources[name] = f"optimized:{tag}"
-    kinds = [c.kind for c in likelihood.components]
+    # A --set value of a parameter the run does not move conditions the optimum: stored
+    # with it (tagged "(--set)"), so the new defaults stay coherent.
+    conditioned = [n for n in settings.overrides if n not in roles.optimized]
+    if conditioned and settings.save and not settings.dry_run:
+        warnings.append(
+            f"stored with the --set values it was conditioned on: {', '.join(conditioned)} "
+            "(tagged '(--set)' in `cosmofit store show`)"
+        )
     finished = utc_now()
     prov = provenance(
         settings=settings.for_record(),
@@ -202,17 +301,19 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
         n_data=likelihood.n_data,
         n_data_by_dataset=likelihood.n_data_by_dataset,
         derived=likelihood.derived(final),
-        statistics=fit_statistics(
-            last.total, likelihood.n_data, count_free_parameters(len(roles.optimized), kinds)
-        ),
+        statistics=statistics,
         optimized=roles.optimized,
         fixed=roles.fixed,
         frozen=roles.frozen,
+        conditioned_on=[n for n in model.param_names if n in conditioned],
         start=start,
         chi2_start={**first.by_dataset, "total": first.total},
         errors=estimate.errors,
         unconstrained=estimate.unconstrained,
         bounds_hit=estimate.at_bound,
+        errors_conditional_on=conditional_on(estimate.at_bound, estimate.unconstrained)
+        if estimate.errors
+        else [],
         correlation=estimate.correlation,
         converged=outcome.converged,
         message=outcome.message,
@@ -251,6 +352,7 @@ def to_record(result: OptimizeResult, settings: OptimizeSettings):
         optimized=result.optimized,
         fixed=result.fixed,
         frozen=result.frozen,
+        conditioned_on=result.conditioned_on,
         start=result.start,
         final=result.params,
         chi2_start=result.chi2_start["total"],
@@ -259,6 +361,7 @@ def to_record(result: OptimizeResult, settings: OptimizeSettings):
         errors=result.errors,
         unconstrained=result.unconstrained,
         bounds_hit=result.bounds_hit,
+        n_constrained=result.statistics.n_free,
         converged=result.converged,
         message=result.message,
         method=result.method,

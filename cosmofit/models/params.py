@@ -92,8 +92,10 @@ NS = ParamSpec(
     "ns",
     0.9649,
     (0.5, 1.5),
+    optimizable=False,
     label="n_s",
-    doc="Scalar spectral index; no background observable depends on it.",
+    doc="Scalar spectral index; no background observable depends on it, so it is not "
+    "optimized unless asked for (--params ns).",
 )
 NEFF = ParamSpec(
     "Neff",

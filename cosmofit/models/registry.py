@@ -88,9 +88,14 @@ class Model:
     def check_names(self, names: Any) -> None:
         """Raise :class:`ParameterError` for the first name the model does not have."""
         known = set(self.param_names)
+        by_lower = {p.lower(): p for p in self.param_names}
         for name in names:
             if name not in known:
-                hint = difflib.get_close_matches(name, self.param_names, n=1)
+                if name.lower() in by_lower:  # h0 -> H0: a case slip, not a different name
+                    hint = [by_lower[name.lower()]]
+                else:
+                    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
+                    hint = [by_lower[c] for c in close]
                 did_you_mean = f" (did you mean {hint[0]}?)" if hint else ""
                 raise ParameterError(
                     f"{name} is not a parameter of {self.name}{did_you_mean}; "

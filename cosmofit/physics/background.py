@@ -456,7 +456,8 @@ class Background:
 
 
 def background(model: str | Model = "lcdm", **params: float) -> Background:
-    """Distances and scales of ``model`` at ``params`` (missing ones take the defaults).
+    """Distances and scales of ``model`` at ``params`` (missing ones take the built-in
+    defaults; ``cosmofit.stored_defaults(model)`` gives the store's).
 
     Unknown parameter names and values outside the hard bounds raise
     :class:`~cosmofit.errors.ParameterError`; an unphysical point raises

@@ -38,20 +38,36 @@ def dataset_facts(names: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def fit_criteria(
-    chi2: float | None, optimized: list[str], datasets: list[str], facts: Mapping[str, Mapping]
+    chi2: float | None,
+    optimized: list[str],
+    datasets: list[str],
+    facts: Mapping[str, Mapping],
+    n_constrained: int | None = None,
 ) -> dict[str, Any]:
-    """N (sum of the datasets' points), k (optimized + one profiled M per SN set), AIC, BIC.
+    """N (sum of the datasets' points), k, AIC, BIC.
+
+    k is the stored number of constrained directions (the Hessian rank plus one
+    profiled M per SN set); records written before it was kept count the
+    optimized parameters the data constrained.
 
     Every value is ``None`` when it cannot be known (no chi2, or a dataset
     missing from the registry) rather than a number that looks valid.
     """
     unknown = [name for name in datasets if not facts[name]["known"]]
     if chi2 is None or unknown:
-        return {"n_data": None, "k": None, "dof": None, "aic": None, "bic": None}
+        return {"n_data": None, "k": None, "n_moved": None, "dof": None, "aic": None, "bic": None}
     n_data = sum(int(facts[name]["n_points"]) for name in datasets)
-    k = len(optimized) + sum(1 for name in datasets if facts[name]["kind"] == "sn")
+    offsets = sum(1 for name in datasets if facts[name]["kind"] == "sn")
+    k = n_constrained if n_constrained is not None else len(optimized) + offsets
     stats = fit_statistics(chi2, n_data, k)
-    return {"n_data": n_data, "k": k, "dof": stats.dof, "aic": stats.aic, "bic": stats.bic}
+    return {
+        "n_data": n_data,
+        "k": k,
+        "n_moved": len(optimized) + offsets,
+        "dof": stats.dof,
+        "aic": stats.aic,
+        "bic": stats.bic,
+    }
 
 
 def compare_models(last: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
@@ -84,14 +100,16 @@ def compare_models(last: Mapping[str, Mapping[str, Any] | None]) -> dict[str, An
         entry = scored.get(model)
         delta_aic[model] = entry["aic"] - best_aic if comparable and entry else None
         delta_bic[model] = entry["bic"] - best_bic if comparable and entry else None
-    best = None
+    best = best_bic_model = None
     if comparable:
         best = min(scored, key=lambda m: scored[m]["aic"])
+        best_bic_model = min(scored, key=lambda m: scored[m]["bic"])
     return {
         "datasets": datasets,
         "comparable": comparable,
         "reason": reason,
         "best_model": best,
+        "best_model_bic": best_bic_model,
         "delta_aic": delta_aic,
         "delta_bic": delta_bic,
     }

@@ -16,7 +16,6 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -170,13 +169,25 @@ def sn_residuals(summary: dict[str, Any], name: str | None = None) -> Any:
     return figure
 
 
+def fiducial_background():
+    """The BAO plot's reference: flat LCDM at its built-in (Planck 2018) defaults."""
+    from cosmofit import background
+
+    return background("lcdm")
+
+
 def bao_distances(summary: dict[str, Any]) -> Any:
-    """D_M/r_d, D_H/r_d and D_V/r_d measurements with each model's curves."""
+    """D_M/r_d, D_H/r_d and D_V/r_d over a fiducial LCDM: data, errors and each model's curve.
+
+    Raw D/r_d rises by a factor ~30 over the redshift range, so models a percent
+    apart coincide and error bars vanish; divided by the fiducial, both show.
+    """
     import numpy as np
 
     name = summary["plot_datasets"]["bao"]
     data, _ = _dataset(name)
     backgrounds = _backgrounds(summary)
+    fiducial = fiducial_background()
     values = np.asarray(data.values, dtype=float)
     sigma = np.sqrt(np.diag(data.cov))
     kinds = np.asarray(data.kinds)
@@ -185,28 +196,38 @@ def bao_distances(summary: dict[str, Any]) -> Any:
     values = np.where(inverted, 1.0 / values, values)
     sigma = np.where(inverted, sigma * values**2, sigma)
     kinds = np.where(inverted, "DV_over_rs", kinds)
-    panels = (("DM_over_rs", "D_M / r_d"), ("DH_over_rs", "D_H / r_d"), ("DV_over_rs", "D_V / r_d"))
-    figure, axes_row = _new_figure(10.0, 3.3, columns=3)
+    panels = (("DM_over_rs", "D_M"), ("DH_over_rs", "D_H"), ("DV_over_rs", "D_V"))
+
+    def ratio(bg, kind, z):
+        distance = {"DM_over_rs": bg.DM, "DH_over_rs": bg.DH, "DV_over_rs": bg.DV}[kind]
+        return distance(z) / bg.r_drag
+
+    figure, axes_row = _new_figure(10.0, 3.4, columns=3)
     z = np.linspace(0.02, max(float(data.z.max()) * 1.1, 0.5), 200)
     for axes, (kind, label) in zip(axes_row, panels, strict=True):
+        reference = ratio(fiducial, kind, z)
         for colour, (model, bg) in zip(COLOURS, backgrounds.items(), strict=False):
-            distance = {"DM_over_rs": bg.DM, "DH_over_rs": bg.DH, "DV_over_rs": bg.DV}[kind]
-            axes.plot(z, distance(z) / bg.r_drag, color=colour, label=curve_label(summary, model))
+            axes.plot(
+                z, ratio(bg, kind, z) / reference, color=colour, label=curve_label(summary, model)
+            )
+        axes.axhline(1.0, color="#888888", linestyle=":", linewidth=0.8)
         mask = kinds == kind
         if mask.any():
+            at = ratio(fiducial, kind, data.z[mask])
             axes.errorbar(
                 data.z[mask],
-                values[mask],
-                yerr=sigma[mask],
+                values[mask] / at,
+                yerr=sigma[mask] / at,
                 fmt="o",
                 color=DATA_COLOUR,
                 markersize=3.5,
                 capsize=2,
                 label=literal(name),
             )
-        axes.set_title(label)
-        axes.set_xlabel("z")
-    axes_row[0].legend(loc="lower right", fontsize=7)
+        axes.set_title(f"{label} / r_d")
+        axes.set_xlabel("redshift z")
+        axes.set_ylabel(f"({label}/r_d) / fiducial")
+    axes_row[0].legend(loc="best", fontsize=7)
     return figure
 
 
@@ -284,54 +305,44 @@ def prior_pulls(summary: dict[str, Any]) -> Any:
     return figure
 
 
-def chi2_history(summary: dict[str, Any]) -> Any:
-    """chi2 of every stored optimization over time, one panel per model, one colour per tag."""
-    import matplotlib.dates as mdates
+#: Dataset tags shown in the chi2 history (those with the most stored runs).
+HISTORY_PANELS = 4
 
-    models = list(summary["models"])
-    figure, axes_row = _new_figure(10.0, 3.0, columns=len(models))
-    for axes, model in zip(axes_row, models, strict=True):
-        # A hand-edited history may hold NaN (null in the summary) or infinite chi2.
-        history = [
-            p
-            for p in summary["models"][model]["chi2_history"]
-            if isinstance(p["chi2"], int | float) and math.isfinite(p["chi2"])
-        ]
-        axes.set_title(model)
-        if not history:
-            axes.text(
-                0.5,
-                0.5,
-                "not optimized yet",
-                ha="center",
-                va="center",
-                transform=axes.transAxes,
-                color="#666666",
-            )
-            axes.set_xticks([])
-            axes.set_yticks([])
-            continue
-        tags = list(dict.fromkeys(point["dataset_tag"] for point in history))
-        for colour, tag in zip(COLOURS * len(tags), tags, strict=False):
-            points = [p for p in history if p["dataset_tag"] == tag]
-            axes.plot(
-                [datetime.fromisoformat(p["timestamp"]) for p in points],
-                [p["chi2"] for p in points],
-                "o-",
-                color=colour,
-                markersize=4,
-                label=literal(tag),
-            )
-        moments = [datetime.fromisoformat(p["timestamp"]) for p in history]
-        if min(moments) == max(moments):  # one instant: give the date axis a range to label
-            axes.set_xlim(*_around(moments[0], timedelta(hours=1)))
-        axes.set_yscale("symlog", linthresh=1.0)
-        axes.set_ylim(0.0, max(1.5 * max(p["chi2"] for p in history), 2.0))
-        locator = mdates.AutoDateLocator(maxticks=5)
-        axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+def chi2_history(summary: dict[str, Any]) -> Any:
+    """chi2 of every stored optimization against run order: one panel per dataset tag
+    (chi2 of different data are not on one scale), one line per model."""
+    runs = [
+        {**point, "model": model}
+        for model, section in summary["models"].items()
+        for point in section["chi2_history"]
+        # a hand-edited history may hold NaN (null in the summary) or infinite chi2
+        if isinstance(point["chi2"], int | float) and math.isfinite(point["chi2"])
+    ]
+    by_tag: dict[str, list[dict[str, Any]]] = {}
+    for run in sorted(runs, key=lambda r: r["timestamp"]):
+        by_tag.setdefault(run["dataset_tag"], []).append(run)
+    tags = sorted(by_tag, key=lambda t: -len(by_tag[t]))[:HISTORY_PANELS]
+    figure, axes_row = _new_figure(10.0, 3.0, columns=max(len(tags), 1))
+    if not tags:
+        axes = axes_row[0]
+        axes.text(0.5, 0.5, "no optimization stored yet", ha="center", va="center",
+                  transform=axes.transAxes, color="#666666")  # fmt: skip
+        axes.set_xticks([])
+        axes.set_yticks([])
+        return figure
+    colours = dict(zip(summary["models"], COLOURS * len(summary["models"]), strict=False))
+    for axes, tag in zip(axes_row, tags, strict=True):
+        tagged = by_tag[tag]
+        for model in dict.fromkeys(r["model"] for r in tagged):
+            order = [i + 1 for i, r in enumerate(tagged) if r["model"] == model]
+            chi2 = [r["chi2"] for r in tagged if r["model"] == model]
+            axes.plot(order, chi2, "o-", color=colours[model], markersize=4, label=literal(model))
+        axes.set_title(literal(tag))
+        axes.set_xlabel(f"run on {literal(tag)} (oldest = 1)")
         axes.set_ylabel("chi2")
-        axes.legend(loc="best", fontsize=7, title="datasets", title_fontsize=7)
+        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.legend(loc="best", fontsize=7, title="model", title_fontsize=7)
     return figure
 
 
@@ -384,19 +395,6 @@ def w0wa_plane(summary: dict[str, Any]) -> Any:
     return figure
 
 
-def _around(moment: datetime, span: timedelta) -> tuple[datetime, datetime]:
-    """``moment`` -/+ ``span``, clipped at the ends of the calendar (years 1 and 9999)."""
-    try:
-        low = moment - span
-    except OverflowError:
-        low = moment
-    try:
-        high = moment + span
-    except OverflowError:
-        high = moment
-    return low, high
-
-
 #: Figures in page order: key, title, caption, drawing function.
 FIGURES: tuple[tuple[str, str, str, Callable[[dict[str, Any]], Any]], ...] = (
     (
@@ -410,7 +408,8 @@ FIGURES: tuple[tuple[str, str, str, Callable[[dict[str, Any]], Any]], ...] = (
         "bao",
         "BAO distances",
         "Measured D_M/r_d, D_H/r_d and D_V/r_d with 1-sigma (diagonal) errors and each "
-        "model's prediction.",
+        "model's prediction, all divided by the fiducial: flat LCDM at its built-in "
+        "defaults (the dotted line).",
         bao_distances,
     ),
     (
@@ -446,7 +445,8 @@ FIGURES: tuple[tuple[str, str, str, Callable[[dict[str, Any]], Any]], ...] = (
     (
         "history",
         "chi2 history",
-        "Total chi2 of each stored optimization over time (symmetric-log axis).",
+        "Total chi2 of each stored optimization in the order they ran, one panel per "
+        "dataset combination (chi2 of different data are not comparable), one line per model.",
         chi2_history,
     ),
 )

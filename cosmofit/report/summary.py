@@ -5,7 +5,8 @@ render from it and never recompute, so what a reader sees is what was stored.
 Besides the defaults and the last optimization of each model it holds what a
 report displays: parameter labels and units, dataset citations, N, k, AIC and
 BIC, the model comparison, a chi2 history and the profile likelihoods of the
-runs in ``<store>/profiles/``. Non-finite numbers (an unconstrained
+runs in ``<store>/profiles/`` and, for fits of several models to the same
+data, their shared parameters' differences in combined sigma. Non-finite numbers (an unconstrained
 parameter's infinite error) are written as ``null`` so the file is strict
 JSON that any reader, browsers included, can parse.
 """
@@ -23,13 +24,13 @@ from cosmofit.jsonsafe import json_safe
 from cosmofit.safeio import RUN_REPORT_LIMIT, UnreadableFile, read_json_bounded, short_reason
 
 #: Version 2 added parameters, datasets, comparison, chi2_history and fit criteria;
-#: version 3 added profiles and warnings.
-SUMMARY_SCHEMA_VERSION = 3
+#: version 3 added profiles and warnings; version 4 replaced the cross-model consistency
+#: check by the same-data comparison and covers every registered model.
+SUMMARY_SCHEMA_VERSION = 4
 SUMMARY_NAME = "optimization_summary.json"
 RECENT_HISTORY = 10
 #: Newest optimizations kept in each model's chi2 history (bounds the file size).
 CHI2_HISTORY = 500
-MODELS = ("lcdm", "pbuf")
 #: Dataset plotted for a kind no last optimization used (the registry alias of that kind).
 PLOT_FALLBACK = {"cmb": "cmb", "bao": "bao", "sn": "sn"}
 
@@ -54,6 +55,15 @@ def _parameters(model: str) -> list[dict[str, Any]]:
     ]
 
 
+def _early_universe(record, facts: dict[str, dict]) -> str | None:
+    """The early-universe validity warning of a stored fit (None when it does not apply)."""
+    from cosmofit.fitting.validity import early_universe_warning
+    from cosmofit.models.registry import get_model
+
+    kinds = [facts[name]["kind"] for name in record.datasets if facts[name]["kind"]]
+    return early_universe_warning(get_model(record.model), record.final, kinds)
+
+
 def _last_optimization(record, facts: dict[str, dict]) -> dict[str, Any]:
     from cosmofit.report.comparison import fit_criteria
 
@@ -74,7 +84,11 @@ def _last_optimization(record, facts: dict[str, dict]) -> dict[str, Any]:
         "errors": record.errors,
         "unconstrained": record.unconstrained,
         "bounds_hit": record.bounds_hit,
+        "errors_conditional_on": (
+            [n for n in record.bounds_hit if n not in record.unconstrained] if record.errors else []
+        ),
         "converged": record.converged,
+        "early_universe_warning": _early_universe(record, facts),
         "message": record.message,
         "method": record.method,
         "nfev": record.nfev,
@@ -82,7 +96,7 @@ def _last_optimization(record, facts: dict[str, dict]) -> dict[str, Any]:
         "cov_scale": record.cov_scale,
         "note": record.note,
         "provenance": record.provenance,
-        **fit_criteria(record.chi2, record.optimized, record.datasets, facts),
+        **fit_criteria(record.chi2, record.optimized, record.datasets, facts, record.n_constrained),
     }
 
 
@@ -199,9 +213,13 @@ def _profiles(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
     return profiles, warnings
 
 
-def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
-    """Defaults, last optimization and histories per model, comparison and cross-model check."""
-    from cosmofit.models.registry import get_model
+def build_summary(store, models: tuple[str, ...] | None = None) -> dict:
+    """Defaults, last optimization and histories per model (every registered one by
+    default), the model comparison and the same-data comparison of shared parameters."""
+    from cosmofit.models.registry import available_models, get_model
+    from cosmofit.report.agreement import same_data_comparison
+
+    models = tuple(models) if models is not None else available_models()
     from cosmofit.provenance import utc_now
     from cosmofit.report.comparison import compare_models, dataset_facts
 
@@ -255,7 +273,6 @@ def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
                 for r in history[-RECENT_HISTORY:]
             ],
         }
-    consistency = store.validate_cross_model_consistency()
     profiles, warnings = _profiles(Path(store.root))
     warnings += [
         f"{model} run {r.run_id} was recorded but never applied to the stored defaults (an "
@@ -271,7 +288,7 @@ def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
         "comparison": compare_models({m: per_model[m]["last_optimization"] for m in models}),
         "datasets": facts,
         "plot_datasets": plots,
-        "cross_model_consistency": consistency.model_dump(),
+        "same_data_comparison": same_data_comparison(histories)["tables"],
         "profiles": profiles,
         "warnings": warnings,
     }

@@ -110,6 +110,11 @@ class OptimizationRecord(BaseModel):
     errors: dict[str, float]
     unconstrained: list[str]
     bounds_hit: list[str]
+    #: Parameters held at a --set value the optimum was conditioned on; they are stored
+    #: with the optimized ones, so the new defaults stay coherent.
+    conditioned_on: list[str] = Field(default_factory=list)
+    #: k of AIC/BIC: the constrained directions (Hessian rank) plus profiled SN offsets.
+    n_constrained: int | None = None
     converged: bool
     message: str
     method: str

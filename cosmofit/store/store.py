@@ -505,8 +505,9 @@ class OptimizedParameterStore:
     def update_model_defaults(self, record: OptimizationRecord) -> ModelDocument:
         """Store the optimized values of ``record`` and append it to the history.
 
-        Only parameters in ``record.optimized`` change; every other stored
-        entry keeps its value and metadata.
+        Only parameters in ``record.optimized`` and ``record.conditioned_on``
+        (held at a --set value during the run, tagged ``<datasets> (--set)``)
+        change; every other stored entry keeps its value and metadata.
         """
         spec = get_model(record.model)
         self._check_record(spec, record)
@@ -521,6 +522,14 @@ class OptimizedParameterStore:
                     timestamp=record.timestamp,
                     method=record.method,
                 )
+            for name in record.conditioned_on:
+                parameters[name] = ParameterEntry(
+                    value=record.final[name],
+                    source=f"{record.dataset_tag} (--set)",
+                    run_id=record.run_id,
+                    timestamp=record.timestamp,
+                    method="--set",
+                )
             doc = self._new_document(spec.name, parameters, record.run_id)
             self._commit_locked(spec.name, previous, doc, record)
         return doc
@@ -532,6 +541,9 @@ class OptimizedParameterStore:
 
         The restore itself is appended to the history (``kind="restore"``), and
         the document it replaces is backed up first, so a restore can be undone.
+        A run restores what it determined - its optimized parameters and the
+        --set values it was conditioned on - and leaves the others as they are;
+        ``run_id`` may be any unique prefix of a run id.
         """
         if (run_id is None) == (backup is None):
             raise UsageError("restore needs exactly one of a run id or a backup name")
@@ -540,7 +552,8 @@ class OptimizedParameterStore:
             previous = self._current_document_locked(spec.name)
             start = {name: entry.value for name, entry in self._merged(spec, previous).items()}
             if run_id is not None:
-                record, parameters = self._restored_run(spec, run_id, start)
+                current = dict(previous.parameters) if previous is not None else {}
+                record, parameters = self._restored_run(spec, run_id, start, current)
             else:
                 record, parameters = self._restored_backup(spec, cast(str, backup), start)
             doc = self._new_document(spec.name, parameters, record.run_id)
@@ -634,13 +647,41 @@ class OptimizedParameterStore:
                     f"the current bounds {param.describe_bounds()}; restore a different run"
                 )
 
+    def resolve_run_id(self, model: str, prefix: str) -> str:
+        """The one run id of ``model`` starting with ``prefix`` (like git), or a UsageError."""
+        ids = [r.run_id for r in self.get_optimization_history(model)]
+        if prefix in ids:
+            return prefix
+        matches = [run for run in ids if run.startswith(prefix)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise UsageError(
+                f"no run of {model} starts with {prefix!r}; "
+                f"see `cosmofit store history {model}` for run ids"
+            )
+        raise UsageError(
+            f"{prefix!r} matches {len(matches)} runs of {model} "
+            f"({', '.join(matches[:3])}{', ...' if len(matches) > 3 else ''}); give more characters"
+        )
+
     def _restored_run(
-        self, spec: Model, run_id: str, start: dict[str, float]
+        self,
+        spec: Model,
+        run_id: str,
+        start: dict[str, float],
+        current: dict[str, ParameterEntry],
     ) -> tuple[OptimizationRecord, dict[str, ParameterEntry]]:
-        """Restore record and entries that put every parameter at run ``run_id``'s values."""
+        """Restore record and entries putting what run ``run_id`` determined back in place:
+        its optimized and --set parameters (every parameter, for a restore record)."""
+        run_id = self.resolve_run_id(spec.name, run_id)
         source = self.get_record(spec.name, run_id)
         self._check_restorable(spec, source)
         final = spec.backfilled(source.final)
+        if source.kind == "optimization":
+            names = [n for n in spec.param_names if n in source.optimized + source.conditioned_on]
+        else:
+            names = list(spec.param_names)
         moment = utc_now()
         record = source.model_copy(
             update={
@@ -648,7 +689,9 @@ class OptimizedParameterStore:
                 "kind": "restore",
                 "timestamp": format_timestamp(moment),
                 "start": start,
-                "final": {name: final[name] for name in spec.param_names},
+                "final": {
+                    name: final[name] if name in names else start[name] for name in spec.param_names
+                },
                 "chi2_start": None,
                 "optimized": [],
                 "fixed": [],
@@ -660,16 +703,15 @@ class OptimizedParameterStore:
                 "restored_from": run_id,
             }
         )
-        parameters = {
-            name: ParameterEntry(
+        parameters = dict(current)
+        for name in names:
+            parameters[name] = ParameterEntry(
                 value=record.final[name],
                 source=f"restore:{run_id}",
                 run_id=record.run_id,
                 timestamp=record.timestamp,
                 method=source.method,
             )
-            for name in spec.param_names
-        }
         return record, parameters
 
     def _restored_backup(

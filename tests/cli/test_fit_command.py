@@ -93,3 +93,21 @@ def test_version(run_cli):
 
     proc = run_cli("--version", check=True)
     assert proc.stdout.strip() == f"cosmofit {__version__}"
+
+
+def test_save_with_set_stores_the_values_the_optimum_was_conditioned_on(run_cli):
+    """fit bao --optimize H0,Om0 --set Obh2=0.02218 --save: the stored defaults keep that
+    Obh2 (tagged), so the next fit uses a coherent point, and restore brings it back too."""
+    import json
+
+    proc = run_cli(
+        "fit", "bao", "--optimize", "H0,Om0", "--set", "Obh2=0.02218", "--save", "--json",
+        check=True,
+    )  # fmt: skip
+    result = json.loads(proc.stdout)
+    assert result["optimization"]["conditioned_on"] == ["Obh2"]
+    assert any("conditioned on: Obh2" in w for w in result["warnings"])
+    shown = json.loads(run_cli("store", "show", "lcdm", "--json", check=True).stdout)["lcdm"]
+    assert shown["Obh2"]["value"] == 0.02218 and shown["Obh2"]["source"] == "bao (--set)"
+    refit = json.loads(run_cli("fit", "bao", "--json", check=True).stdout)
+    assert refit["chi2"]["total"] == pytest.approx(result["chi2"]["total"], abs=1e-8)

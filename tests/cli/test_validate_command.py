@@ -95,6 +95,24 @@ def test_report_numbers_are_checked(run_cli, cli_env, tmp_path):
     assert rows["report"]["status"] == "warning"
 
 
+def test_wording_matches_the_rows(run_cli, cli_env, tmp_path):
+    """No "all checks passed" under a warning row; only sources that set something are named."""
+    cli_env.pop("COSMOFIT_STORE", None)
+    proc = run_cli("validate", "--regression", "--json")
+    config = next(r for r in json.loads(proc.stdout)["rows"] if r["name"] == "config")
+    assert "environment" not in config["summary"]  # no COSMOFIT_* variable is set
+    cli_env["COSMOFIT_STORE"] = str(tmp_path / "store")
+    proc = run_cli("validate", "--regression")
+    assert proc.returncode == 0
+    assert "all checks passed" not in proc.stdout
+    assert "no check failed; 1 with warnings: regression" in proc.stdout
+    assert not proc.stdout.startswith("\n")
+    config = next(
+        r for r in json.loads(run_cli("validate", "--json").stdout)["rows"] if r["name"] == "config"
+    )
+    assert "environment" in config["summary"]  # now COSMOFIT_STORE sets run.store
+
+
 def test_regression_explains_runs_made_under_an_earlier_cmb_convention(run_cli, cli_env, tmp_path):
     store = tmp_path / "store"
     cli_env["COSMOFIT_STORE"] = str(store)

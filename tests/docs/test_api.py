@@ -55,3 +55,23 @@ def test_documented_methods_exist():
         assert callable(getattr(cosmofit.OptimizedParameterStore, method)), method
     for method in ("run", "chi2_at", "start_points"):
         assert callable(getattr(cosmofit.ParameterOptimizer, method)), method
+
+
+def test_stored_defaults_are_the_point_the_cli_fits(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    import cosmofit
+    from cosmofit.cli import app
+
+    store = tmp_path / "store"
+    env = {"COSMOFIT_STORE": str(store), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    runner = CliRunner()
+    assert cosmofit.stored_defaults("lcdm", store) == cosmofit.get_model("lcdm").defaults
+    runner.invoke(app, ["optimize", "cmb", "--model", "lcdm"], env=env, catch_exceptions=False)
+    fit = runner.invoke(app, ["fit", "cmb,bao", "--json"], env=env, catch_exceptions=False)
+    params = cosmofit.stored_defaults("lcdm", store)
+    assert params != cosmofit.get_model("lcdm").defaults
+    chi2 = cosmofit.load_likelihood("cmb,bao", "lcdm").chi2(params)
+    assert chi2 == json.loads(fit.stdout)["chi2"]["total"]

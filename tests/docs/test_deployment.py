@@ -58,3 +58,22 @@ def test_rollback_procedure(tmp_path):
     # ...and after it
     report = json.loads(run(env, "validate", "--regression", "--json").stdout)
     assert report["ok"], report
+
+
+def test_provenance_names_the_commit_or_says_there_is_none(monkeypatch):
+    from cosmofit import provenance as prov
+
+    args = dict(
+        settings={}, dataset_sha256={}, method="L-BFGS-B", options={}, cov_scale=1.0,
+        started="2026-01-01T00:00:00Z", finished="2026-01-01T00:00:01Z", wall_s=1.0, nfev=1,
+        message="ok",
+    )  # fmt: skip
+    record = prov.provenance(**args)
+    commit = prov.git_commit()
+    assert record["git_commit"] == (commit or prov.NOT_A_GIT_BUILD)
+    assert record["git_commit"]  # never empty
+    prov.git_commit.cache_clear()
+    monkeypatch.setattr(prov.Path, "exists", lambda self: False)
+    assert prov.git_commit() is None
+    assert prov.provenance(**args)["git_commit"] == prov.NOT_A_GIT_BUILD
+    prov.git_commit.cache_clear()

@@ -152,3 +152,76 @@ def test_multistart_is_reproducible_from_the_seed():
     a = ParameterOptimizer(quadratic, [X, Y], starts=3, seed=11).start_points({"x": 0, "y": 0})
     b = ParameterOptimizer(quadratic, [X, Y], starts=3, seed=11).start_points({"x": 0, "y": 0})
     np.testing.assert_array_equal(np.array(a), np.array(b))
+
+
+def test_a_point_inside_the_difference_step_but_pulled_to_the_bound_is_at_the_bound():
+    """Obh2 = 0.005008 from BAO alone: 8e-5 of the range from the bound, chi2 still falling."""
+
+    def slope(p):
+        return ((p["x"] + 6.0) / 2.0) ** 2 + (p["y"] - 1.0) ** 2  # x wants -6, bounded at -5
+
+    opt = ParameterOptimizer(slope, [X, Y])
+    u_best = np.array([8e-5, opt.space.to_unit({"x": 0, "y": 1.0})[1]])
+    est = estimate_errors(opt.chi2_at, u_best, opt.space.specs, opt.space.from_unit(u_best))
+    assert est.at_bound == ["x"]
+    assert est.errors == {"y": pytest.approx(1.0, rel=1e-3)}  # conditional on x at its bound
+
+
+def test_an_interior_minimum_near_a_bound_is_not_called_at_the_bound():
+    def near(p):
+        return ((p["x"] + 4.995) / 0.001) ** 2  # minimum 5e-4 of the range inside the bound
+
+    opt = ParameterOptimizer(near, [X])
+    outcome = opt.run({"x": -4.99})
+    est = errors_of(opt, outcome)
+    assert est.at_bound == [] and est.errors["x"] == pytest.approx(0.001, rel=1e-2)
+
+
+def test_one_measurement_of_three_parameters_constrains_none_of_them():
+    """A single BAO point against H0, Om0, Obh2: chi2 = 0 along a plane, no error is honest."""
+
+    def one_point(p):
+        return ((p["x"] + 0.7 * p["y"] - 0.5 * p["z"] - 1.0) / 0.05) ** 2
+
+    opt = ParameterOptimizer(one_point, [X, Y, Z])
+    outcome = opt.run({"x": 0.0, "y": 0.0, "z": 0.0})
+    est = errors_of(opt, outcome)
+    assert est.unconstrained == ["x", "y", "z"] and est.errors == {}
+    assert est.rank == 1  # k of AIC/BIC: one constrained direction
+
+
+def test_parameter_orthogonal_to_a_flat_valley_keeps_its_profile_error():
+    """BAO alone: Om0 is measured (0.295 +- 0.015) while H0 and Obh2 slide along h r_d."""
+
+    def valley(p):
+        return ((p["x"] - 0.3) / 0.2) ** 2 + ((p["y"] - 2.0 * p["z"]) / 0.01) ** 2
+
+    opt = ParameterOptimizer(valley, [X, Y, Z])
+    outcome = opt.run({"x": 0.0, "y": 0.0, "z": 0.0})
+    est = errors_of(opt, outcome)
+    assert est.unconstrained == ["y", "z"]
+    assert est.errors == {"x": pytest.approx(0.2, rel=1e-3)}
+    assert est.rank == 2
+
+
+def test_an_error_whose_one_sigma_valley_crosses_a_bound_is_not_quoted():
+    def wide(p):
+        return ((p["x"] - 4.6) / 0.8) ** 2 + ((p["y"] - 1.0) / 0.1) ** 2
+
+    opt = ParameterOptimizer(wide, [X, Y])
+    outcome = opt.run({"x": 0.0, "y": 0.0})
+    est = errors_of(opt, outcome)
+    assert est.at_bound == []
+    assert "x" in est.unconfirmed and "bound" in est.unconfirmed["x"]
+    assert "x" not in est.errors and est.errors["y"] == pytest.approx(0.1, rel=1e-3)
+
+
+@pytest.mark.parametrize("method", ["Nelder-Mead", "L-BFGS-B", "Powell"])
+def test_failure_advice_never_suggests_the_method_that_failed(method):
+    with pytest.raises(OptimizationError) as error:
+        ParameterOptimizer(lambda p: math.inf, [X], method=method, max_iterations=77).run(
+            {"x": 0.0}
+        )
+    message = str(error.value)
+    assert f"with {method}" in message and f"--method {method}" not in message
+    assert "[optimization] max_iterations (now 77)" in message

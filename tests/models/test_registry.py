@@ -43,12 +43,12 @@ def test_defaults_and_bounds_follow_the_physics_table(name):
 
 
 def test_optimizable_sets():
-    assert get_model("lcdm").optimizable == ("H0", "Om0", "Obh2", "ns")
+    # ns enters no background observable: not moved unless asked for
+    assert get_model("lcdm").optimizable == ("H0", "Om0", "Obh2")
     assert get_model("pbuf").optimizable == (
         "H0",
         "Om0",
         "Obh2",
-        "ns",
         "alpha",
         "Rmax",
         "eps0",

@@ -92,4 +92,24 @@ def test_report_with_a_profile_loads_and_draws(profiled, tmp_path):
     assert root is not None
     assert 'data-report-loaded="true"' in root.group(0)
     assert 'data-figures="7"' in root.group(0)  # the six plots and the profile's curve
-    assert len(re.findall(r'<figure id="plot-profile-0">\s*<svg\b', dom.stdout)) == 1
+    assert (
+        len(re.findall(r'<figure id="plot-profile-0">\s*<div class="plot-box"><svg\b', dom.stdout))
+        == 1
+    )
+
+
+@pytest.mark.parametrize("width", [420, 1400])
+def test_no_sideways_page_scroll_on_a_phone_or_a_desktop(rendered, tmp_path_factory, width):
+    """At 420 px tables and plots scroll inside their own boxes; the page does not."""
+    workdir = tmp_path_factory.mktemp(f"chromium-{width}")
+    dom = chromium(rendered.html, workdir, "--dump-dom", f"--window-size={width},2000")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    root = re.search(r"<html[^>]*>", dom.stdout).group(0)
+    assert 'data-report-loaded="true"' in root
+    assert 'data-page-overflow="false"' in root
+    screenshot = workdir / f"report-{width}.png"
+    shot = chromium(
+        rendered.html, workdir, f"--screenshot={screenshot}", f"--window-size={width},3000"
+    )
+    assert shot.returncode == 0 and screenshot.stat().st_size > 20_000
+    print(f"screenshot: {screenshot}")

@@ -37,8 +37,10 @@ def test_page_has_every_section(rendered):
     assert page.count('class="badge frozen"') == 2
     assert '<span class="badge warn">at bound</span>' in page
     assert "Brout et al. 2022" in page
-    assert "Lowest AIC" in page
+    assert "Lowest AIC" in page and "lowest BIC" in page
+    assert "deltas are relative to it" not in page  # each row has its own reference
     assert "Plot unavailable" not in page
+    assert "wcdm is not optimized yet" in page  # every registered model has a section
 
 
 def test_element_ids_are_unique_across_figures(rendered):
@@ -74,3 +76,32 @@ def test_plots_are_deterministic(rendered):
     assert all(svg and svg.startswith("<svg") for svg in first.values())
     assert "des_dovekie" in first["sn2"]  # the second SN sample beside Pantheon+
     assert "sh0es: H0" in first["prior"] and "bbn: omega_b" in first["prior"]
+
+
+def test_bound_conditional_errors_are_marked(rendered):
+    """pbuf's k_sat ended on its bound: its other errors and its AIC say so."""
+    page = rendered.html.read_text()
+    last = rendered.summary_data["models"]["pbuf"]["last_optimization"]
+    assert last["errors_conditional_on"] == ["k_sat"]
+    assert page.count("conditional on k_sat at bound") == len(last["errors"])
+    assert "pbuf ended with" in page and '<span class="badge warn">ended on a bound</span>' in page
+
+
+def test_no_green_badge_beside_an_abnormal_message(tmp_path, make_record, chi2_table):
+    store = OptimizedParameterStore(tmp_path)
+    record = make_record("lcdm", chi2_table["lcdm"]).model_copy(
+        update={"message": "ABNORMAL: (after restart: no further decrease of chi2)"}
+    )
+    store.update_model_defaults(record)
+    _, files = generate_report(store, html=True)
+    section = files.html.read_text().split('id="model-lcdm"')[1].split("</section>")[0]
+    assert "accepted after restart" in section and 'class="badge ok"' not in section
+
+
+def test_a_fit_outside_the_standard_early_universe_says_so(rendered):
+    """pbuf at k_sat = 0.1 (its lower bound) rescales radiation at z*."""
+    page = rendered.html.read_text()
+    models = rendered.summary_data["models"]
+    assert models["lcdm"]["last_optimization"]["early_universe_warning"] is None
+    assert "pre-recombination" in models["pbuf"]["last_optimization"]["early_universe_warning"]
+    assert page.count("outside standard early universe") == 1

@@ -24,7 +24,7 @@ TOP_KEYS = {
     "comparison",
     "datasets",
     "plot_datasets",
-    "cross_model_consistency",
+    "same_data_comparison",
     "profiles",
     "warnings",
 }
@@ -39,8 +39,9 @@ MODEL_KEYS = {
 LAST_KEYS = {
     "run_id", "timestamp", "dataset_tag", "datasets", "chi2", "chi2_start", "chi2_by_dataset",
     "improvement", "optimized", "fixed", "frozen", "start", "final", "errors", "unconstrained",
-    "bounds_hit", "converged", "message", "method", "nfev", "wall_s", "cov_scale", "note",
-    "provenance", "n_data", "k", "dof", "aic", "bic",
+    "bounds_hit", "errors_conditional_on", "early_universe_warning", "converged", "message",
+    "method", "nfev", "wall_s", "cov_scale", "note", "provenance", "n_data", "k", "n_moved",
+    "dof", "aic", "bic",
 }  # fmt: skip
 
 
@@ -50,14 +51,20 @@ def summary(filled_store) -> dict:
 
 
 def test_schema_keys(summary):
-    assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION == 3
+    from cosmofit.models.registry import available_models
+
+    assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION == 4
     assert set(summary) == TOP_KEYS
-    assert set(summary["models"]) == {"lcdm", "pbuf"}
-    for section in summary["models"].values():
+    assert set(summary["models"]) == set(available_models())  # every registered model
+    for model, section in summary["models"].items():
         assert set(section) == MODEL_KEYS
-        assert set(section["last_optimization"]) == LAST_KEYS
+        if model in ("lcdm", "pbuf"):
+            assert set(section["last_optimization"]) == LAST_KEYS
+        else:
+            assert section["last_optimization"] is None
     assert set(summary["comparison"]) == {
-        "datasets", "comparable", "reason", "best_model", "delta_aic", "delta_bic",
+        "datasets", "comparable", "reason", "best_model", "best_model_bic", "delta_aic",
+        "delta_bic",
     }  # fmt: skip
 
 
@@ -96,7 +103,7 @@ def test_no_delta_between_fits_to_different_data(tmp_path, make_record, chi2_tab
     comparison = build_summary(store)["comparison"]
     assert comparison["comparable"] is False
     assert "different datasets" in comparison["reason"]
-    assert comparison["delta_aic"] == {"lcdm": None, "pbuf": None}
+    assert set(comparison["delta_aic"].values()) == {None}
 
 
 def test_labels_citations_and_history(summary):
