@@ -79,17 +79,26 @@ def history(
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """Every optimization and restore of a model, oldest first."""
+    """Every optimization, restore and sampling run of a model, oldest first."""
     from cosmofit.errors import UsageError
     from cosmofit.models.registry import get_model
+    from cosmofit.store.samples import read_sample_records
 
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1, got {limit}")
     st = _open(store)
-    records = st.get_optimization_history(get_model(model).name, limit=limit)
+    name = get_model(model).name
+    records = st.get_optimization_history(name)
+    samples, problems = read_sample_records(st.root, name)
+    st.warnings.extend(problems)
     _print_warnings(st)
+    merged = sorted([*records, *samples], key=lambda r: r.timestamp)
+    if limit is not None:
+        merged = merged[-limit:]
+    records = [r for r in merged if r.kind != "sample"]
+    samples = [r for r in merged if r.kind == "sample"]
     if json_output:
-        print_json(records)
+        print_json(merged)
         return
     from rich.table import Table
 
@@ -115,6 +124,32 @@ def history(
             fmt(r.chi2_start),
             fmt(r.chi2),
             r.method,
+        )
+    stdout().print(table)
+    if samples:
+        render_sample_runs(model, samples)
+
+
+def render_sample_runs(model: str, samples) -> None:
+    """The sampling runs of a model: convergence, evidence and where the chains are."""
+    from rich.table import Table
+
+    table = Table(title=f"{model} sampling runs ({len(samples)})")
+    for column in ("run", "timestamp", "datasets", "sampler", "sampled", "converged", "ln Z"):
+        table.add_column(column)
+    for r in samples:
+        converged = "yes" if r.converged else "NO"
+        if r.r_minus_one is not None:
+            converged += f" (R-1 {r.r_minus_one:.3g})"
+        log_z = "-" if r.log_z is None else f"{r.log_z:.3f} +- {fmt(r.log_z_error, 2)}"
+        table.add_row(
+            r.run_id,
+            r.timestamp,
+            plain(r.dataset_tag),
+            r.sampler,
+            ",".join(r.sampled),
+            converged,
+            log_z,
         )
     stdout().print(table)
 

@@ -69,7 +69,6 @@ def format_rows(
     return [" ".join(f"{x:.15g}" for x in row) for row in table]
 
 
-
 def complete_rows(path: Path) -> int:
     """Number of complete (newline-terminated) rows of a chain file; 0 if it is missing."""
     try:

@@ -153,9 +153,7 @@ def config_prior(name: str, value: Any, where: str) -> dict[str, float]:
         "high",
     }:
         return {k: float(v) for k, v in value.items()}
-    raise UsageError(
-        f"prior {where}.{name} = {value!r}: use [LO, HI] or {{mean = M, sigma = S}}"
-    )
+    raise UsageError(f"prior {where}.{name} = {value!r}: use [LO, HI] or {{mean = M, sigma = S}}")
 
 
 def build_priors(

@@ -169,8 +169,6 @@ def plan_sampling(settings: SampleSettings) -> SamplePlan:
     specs = resolve_datasets(settings.datasets)
     datasets = tuple(s.name for s in specs)
     source = CosmologySource(datasets, model.name, settings.cov_scale)
-    if settings.steps is not None and settings.steps < settings.segment:
-        settings.segment = settings.steps
     walkers = settings.walkers or max(16, 4 * len(names))
     walkers += walkers % 2
     if walkers < 2 * len(names):
@@ -300,7 +298,6 @@ def _identity(plan: SamplePlan) -> dict[str, Any]:
         "fixed": plan.fixed,
         "chains": s.chains,
         "walkers": plan.walkers,
-        "segment": s.segment,
         "seed": s.seed,
         "live_points": s.live_points,
     }
@@ -320,7 +317,6 @@ def open_run_directory(plan: SamplePlan, out_dir: Path, *, resume: bool) -> None
             raise UsageError(
                 f"{run_file} is not valid JSON; start a new run with another --out"
             ) from None
-        plan.settings.segment = saved.get("identity", {}).get("segment", plan.settings.segment)
         mine = json.loads(json.dumps(_identity(plan)))
         changed = [k for k in mine if saved.get("identity", {}).get(k) != mine[k]]
         if changed:
@@ -360,16 +356,13 @@ class _Chains:
             initial_state(initial_coords(plan, c), [plan.settings.seed, c, 1]) for c in range(n)
         ]
         self.segments = [0] * n
+        self.steps = [0] * n
         self.rows: list[list[np.ndarray]] = [[] for _ in range(n)]  # per segment: steps x cols
         self.accepted = [0] * n
         self.evaluations = 0
         self.datasets: list[str] | None = None
         self.derived: list[str] | None = None
         self.resumed = 0
-
-    @property
-    def rows_per_segment(self) -> int:
-        return self.plan.settings.segment * self.plan.walkers
 
     def resume(self) -> None:
         """Read ``state.jsonl`` and the chain files back; cut what no state covers."""
@@ -395,12 +388,13 @@ class _Chains:
         for c in range(self.plan.settings.chains):
             mine = recorded.get(c, {})
             complete = chain_files.complete_rows(chain_files.chain_path(self.out_dir, c))
-            done = 0
-            while done in mine and (done + 1) * self.rows_per_segment <= complete:
+            done, steps, walkers = 0, 0, self.plan.walkers
+            while done in mine and (steps + mine[done]["steps"]) * walkers <= complete:
+                steps += mine[done]["steps"]
                 done += 1
             file = chain_files.chain_path(self.out_dir, c)
             if file.exists():
-                chain_files.truncate_rows(file, done * self.rows_per_segment)
+                chain_files.truncate_rows(file, steps * walkers)
             if done:
                 last = mine[done - 1]
                 self.states[c] = ChainState.from_json(last["state"])
@@ -408,11 +402,8 @@ class _Chains:
                 self.evaluations += sum(mine[k]["evaluations"] for k in range(done))
                 self.datasets, self.derived = last["datasets"], last["derived"]
                 table = chain_files.read_chain(file)
-                steps = self.plan.settings.segment
-                for k in range(done):
-                    block = table[k * self.rows_per_segment : (k + 1) * self.rows_per_segment]
-                    self.rows[c].append(block.reshape(steps, self.plan.walkers, -1))
-            self.segments[c] = done
+                self.rows[c].append(table.reshape(steps, walkers, -1))
+            self.segments[c], self.steps[c] = done, steps
             self.resumed += done
 
     def record(self, chain: int, result) -> None:
@@ -433,6 +424,7 @@ class _Chains:
         entry = {
             "chain": chain,
             "segment": self.segments[chain],
+            "steps": steps,
             "digest": result.digest,
             "accepted": result.accepted,
             "evaluations": result.evaluations,
@@ -446,6 +438,7 @@ class _Chains:
         table = np.array([[float(x) for x in r.split()] for r in rows])
         self.rows[chain].append(table.reshape(steps, walkers, -1))
         self.segments[chain] += 1
+        self.steps[chain] += steps
         self.accepted[chain] += result.accepted
         self.evaluations += result.evaluations
         self.datasets, self.derived = result.datasets, result.derived_names
@@ -516,14 +509,17 @@ def _run_mcmc(plan: SamplePlan, out_dir: Path, compute, on_progress) -> SampleRe
     try:
         with Engine(engine_options, planned_tasks=settings.chains * 2) as engine:
             while True:
-                level = min(chains.segments)
-                if level == max(chains.segments):
+                level = min(chains.steps)
+                if level == max(chains.steps):
                     report.update(chains)
                     if on_progress is not None:
                         on_progress(report.progress(chains))
                     if report.done(chains):
                         break
-                behind = [c for c in range(settings.chains) if chains.segments[c] == level]
+                behind = [c for c in range(settings.chains) if chains.steps[c] == level]
+                steps = settings.segment
+                if settings.steps is not None:
+                    steps = min(steps, settings.steps - level)
                 tasks = [
                     SegmentTask(
                         key=f"chain{c + 1}/segment{chains.segments[c] + 1}",
@@ -531,7 +527,7 @@ def _run_mcmc(plan: SamplePlan, out_dir: Path, compute, on_progress) -> SampleRe
                         priors=plan.priors,
                         fixed=fixed,
                         state=chains.states[c],
-                        steps=settings.segment,
+                        steps=steps,
                     )
                     for c in behind
                 ]
@@ -562,7 +558,7 @@ class _Report:
         self.steps = 0
 
     def update(self, chains: _Chains) -> None:
-        self.steps = chains.segments[0] * self.plan.settings.segment
+        self.steps = chains.steps[0]
         if self.steps < 4:
             return
         walks = [a[:, :, 2 : 2 + self.d] for a in chains.arrays()]
@@ -623,7 +619,7 @@ class _Report:
         best = kept[int(np.argmin(kept[:, 1]))]
         converged, text = self.convergence()
         names = plan.priors.names
-        proposals = max(1, sum(chains.segments) * s.segment * plan.walkers)
+        proposals = max(1, sum(chains.steps) * plan.walkers)
         warnings = [] if converged else [text]
         warnings += _prior_edge_warnings(plan, marginals)
         return SampleResult(
