@@ -457,10 +457,15 @@ def run_sampling(
     on_progress: SampleProgress | None = None,
 ) -> SampleResult:
     """Sample the posterior of ``settings``; see the module docstring."""
+    from cosmofit.compute.blas import pin_process_blas
     from cosmofit.compute.engine import ComputeOptions
     from cosmofit.provenance import utc_now
     from cosmofit.store.schema import new_run_id
 
+    # Every likelihood this process builds (for the start, or for segments run here)
+    # must factor its covariances with the one BLAS thread the workers use: a factor
+    # computed with two threads differs in the last bits, and so would the chains.
+    pin_process_blas()
     t0 = time.perf_counter()
     started = utc_now()
     compute = compute or ComputeOptions(scheduler="none")

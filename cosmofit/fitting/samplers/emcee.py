@@ -147,6 +147,9 @@ def run_segment(task: SegmentTask) -> SegmentResult:
     coords = np.array(task.state.coords, dtype=float)
     walkers, ndim = coords.shape
     sampler = emcee.EnsembleSampler(walkers, ndim, log_prob, vectorize=True)
+    # emcee's wrapper prints a traceback for any exception, Ctrl-C included; ours are
+    # typed errors the command reports in one line, so call the function directly.
+    sampler.log_prob_fn = log_prob
     start = emcee.State(
         coords,
         log_prob=None if task.state.log_post is None else np.array(task.state.log_post),
