@@ -121,7 +121,7 @@ class SamplingConfig(_Section):
     target_r_minus_one: float = Field(default=0.01, gt=0)
     min_ess: float = Field(default=400.0, ge=0)
     max_steps: int = Field(default=20000, ge=1)
-    live_points: int = Field(default=2000, ge=50)
+    live_points: int = Field(default=1000, ge=50)
 
 
 class CosmofitConfig(_Section):

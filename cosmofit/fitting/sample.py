@@ -67,7 +67,7 @@ class SampleSettings(BaseModel):
     min_ess: float = Field(default=400.0, ge=0)
     max_steps: int = Field(default=MAX_STEPS, ge=1)
     segment: int = Field(default=SEGMENT_STEPS, ge=1)
-    live_points: int = Field(default=2000, ge=50)
+    live_points: int = Field(default=1000, ge=50)
     seed: int = Field(default=0, ge=0)
     cov_scale: float = Field(default=1.0, gt=0)
     use_store: bool = True
