@@ -164,6 +164,10 @@ def plan_sampling(settings: SampleSettings) -> SamplePlan:
             raise UsageError("say how long to sample: --steps S or --until-converged")
         if settings.steps is not None and settings.until_converged:
             raise UsageError("--steps and --until-converged exclude each other; choose one")
+    if settings.sampler == "nested":
+        from cosmofit.fitting.samplers.nested import require_nautilus
+
+        require_nautilus()  # before any work: a missing extra is a one-line error
     priors = build_priors(model, names, settings.configured_priors, settings.priors)
     fixed = {n: v for n, v in model.complete(settings.overrides).items() if n not in names}
     specs = resolve_datasets(settings.datasets)
@@ -193,6 +197,9 @@ def plan_sampling(settings: SampleSettings) -> SamplePlan:
 def find_start(plan: SamplePlan) -> None:
     """The stored best fit and its errors when the store has a matching one, else a short fit."""
     settings = plan.settings
+    if settings.sampler == "nested":
+        plan.start = "nested sampling draws from the prior (no start point)"
+        return
     names = list(plan.priors.names)
     if settings.use_store:
         found = _stored_start(plan, names)
