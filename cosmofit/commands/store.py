@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,7 +16,8 @@ app = typer.Typer(
         "Examples:\n\n"
         "  cosmofit store show\n\n"
         "  cosmofit store history lcdm --limit 5\n\n"
-        "  cosmofit store restore lcdm --run 3f2a9c1b7d4e"
+        "  cosmofit store restore lcdm --run 3f2a9c1b7d4e\n\n"
+        "  cosmofit store export 20261130T101502Z-3fa9c1 --format cobaya"
     ),
     no_args_is_help=True,
 )
@@ -203,3 +205,41 @@ def path(store: StoreOpt = None, json_output: JsonOpt = False) -> None:
         print_json({"store": str(root)})
         return
     typer.echo(str(root))
+
+
+@app.command("export")
+def export(
+    run: Annotated[str, typer.Argument(help="Run id of an optimization (`store history`).")],
+    format_: Annotated[
+        str, typer.Option("--format", help="getdist (cosmofit names) or cobaya (Cobaya's names).")
+    ] = "getdist",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Directory for the files (default: here).")
+    ] = None,
+    store: StoreOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Write RUN.minimum (best fit, GetDist/CosmoMC format) and RUN.covmat (inverse Hessian).
+
+    The covariance is the inverse Hessian of chi2/2 at the stored best fit, so a
+    Cobaya or MontePython run can start from it (e.g. Cobaya's `covmat:` and
+    `ref:` from the .minimum). Parameters the Hessian leaves unconstrained are
+    left out of the .covmat and listed.
+
+    Example: cosmofit store export 20261130T101502Z-3fa9c1 --format cobaya --out seeds/
+    """
+    from cosmofit.fitting.export import export_run
+
+    st = _open(store)
+    result = export_run(st, run, format_, out or Path.cwd())
+    _print_warnings(st)
+    if json_output:
+        print_json(result)
+        return
+    for path in result.files:
+        stdout().print(plain(f"wrote {path}"))
+    if result.left_out:
+        stderr().print(
+            f"[yellow]warning[/yellow]: left out of the .covmat (unconstrained): "
+            f"{plain(', '.join(result.left_out))}"
+        )

@@ -43,6 +43,7 @@ PARAM_LABELS = {
     "ns": r"n_\mathrm{s}",
     "Neff": r"N_\mathrm{eff}",
     "w": r"w",
+    "Tcmb": r"T_\mathrm{CMB}",
 }
 
 

@@ -104,3 +104,25 @@ def test_a_bad_toml_prior_names_its_file(run_cli, tmp_path):
     proc = run_cli("--config", str(config), *SMALL, "--dry-run")
     assert proc.returncode != 0
     assert "H0" in proc.stderr and str(config) in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_store_export_writes_a_minimum_and_covmat_that_getdist_reads(run_cli, tmp_path):
+    opt = run_cli("optimize", "bao", "--model", "lcdm", "--params", "H0,Om0", "--json", check=True)
+    run_id = json.loads(opt.stdout)["run_id"]
+    errors = json.loads(opt.stdout)["errors"]
+    out = tmp_path / "export"
+    for fmt, om in (("getdist", "Om0"), ("cobaya", "omegam")):
+        run_cli("store", "export", run_id, "--format", fmt, "--out", str(out), check=True)
+        header = (out / f"{run_id}.covmat").read_text().splitlines()[0]
+        assert header == f"# H0 {om}"
+    from getdist.types import BestFit
+
+    cov = np.loadtxt(out / f"{run_id}.covmat")
+    # the inverse Hessian at the stored best fit: its diagonal is the stored Hessian errors
+    assert np.sqrt(np.diag(cov)) == pytest.approx([errors["H0"], errors["Om0"]], rel=1e-3)
+    best = BestFit(str(out / f"{run_id}.minimum"), want_fixed=True)
+    values = {p.name: p.best_fit for p in best.names}
+    assert values["omegam"] == pytest.approx(json.loads(opt.stdout)["params"]["Om0"], rel=1e-9)
+    assert "hrdrag" in values and best.logLike > 0
+    proc = run_cli("store", "export", "no-such-run")
+    assert proc.returncode != 0 and "no optimization" in proc.stderr
