@@ -244,6 +244,10 @@ def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
         }
     consistency = store.validate_cross_model_consistency()
     profiles, warnings = _profiles(Path(store.root))
+    from cosmofit.report.samples import evidence_table, sample_runs
+
+    samples, sample_warnings = sample_runs(Path(store.root))
+    warnings += sample_warnings
     summary = {
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "generated": utc_now(),
@@ -254,6 +258,8 @@ def build_summary(store, models: tuple[str, ...] = MODELS) -> dict:
         "plot_datasets": plots,
         "cross_model_consistency": consistency.model_dump(),
         "profiles": profiles,
+        "samples": samples,
+        "evidence": evidence_table(samples),
         "warnings": warnings,
     }
     return json_safe(summary)
