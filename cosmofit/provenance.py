@@ -74,13 +74,20 @@ def provenance(
     wall_s: float,
     nfev: int,
     message: str,
+    conventions: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The provenance block stored with every optimization record."""
+    """The provenance block stored with every optimization record.
+
+    ``conventions`` names how each dataset's observables were computed where that
+    is a choice (e.g. the CMB priors' recipe), so a fit made under an earlier
+    convention is recognised rather than reported as a broken reproduction.
+    """
     return {
         "versions": software_versions(),
         "git_commit": git_commit(),
         "optimizer": {"method": method, "options": options},
         "datasets": dataset_sha256,
+        "conventions": dict(conventions or {}),
         "cov_scale": cov_scale,
         "settings_hash": settings_hash(settings),
         "started": started,

@@ -60,6 +60,10 @@ BUILTIN_DATASETS: tuple[dict[str, object], ...] = (
         "n_points": 1,
         "filename": "sixdf.npz",
         "sha256": "a4c32f69874bd1fae72a9050502eaad46e52f226dd171b8df7b1aed85fd9dcf5",
+        # r_s/D_V was published with the Eisenstein & Hu (1998) fitting-formula sound
+        # horizon; a Boltzmann-code r_drag is multiplied by this before comparing
+        # (Beutler et al. 2011; as Cobaya's rs_rescale and MontePython do).
+        "options": {"rd_rescale": 1.027369826},
     },
     {
         "name": "mgs",

@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
 
 from cosmofit.data.builtin import BUILTIN_DATASETS
 from cosmofit.errors import CosmofitError, DataError, UsageError
@@ -47,6 +54,25 @@ class DatasetSpec(BaseModel):
     filename: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.npz$")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     builtin: bool = True
+    #: Keyword options of the dataset's likelihood as (name, value) pairs, for data
+    #: published under a convention of their own (6dFGS: ``rd_rescale``). Given as a
+    #: mapping in configuration; kept as sorted pairs so the spec stays hashable.
+    options: tuple[tuple[str, float], ...] = ()
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options_from_mapping(cls, value: object) -> object:
+        if isinstance(value, Mapping):
+            return tuple(sorted(value.items()))
+        return value
+
+    @field_serializer("options")
+    def _options_as_mapping(self, options: tuple[tuple[str, float], ...]) -> dict[str, float]:
+        return dict(options)
+
+    @property
+    def likelihood_options(self) -> dict[str, float]:
+        return dict(self.options)
 
 
 DATASETS: dict[str, DatasetSpec] = {}

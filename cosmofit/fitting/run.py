@@ -177,6 +177,7 @@ def run_optimization(settings: OptimizeSettings, *, on_start_done=None) -> Optim
     prov = provenance(
         settings=settings.for_record(),
         dataset_sha256=likelihood.dataset_sha256,
+        conventions=likelihood.conventions,
         method=outcome.method,
         options=outcome.options,
         cov_scale=settings.cov_scale,

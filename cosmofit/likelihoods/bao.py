@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,8 +18,25 @@ BAO_KINDS = ("DV_over_rs", "DM_over_rs", "DH_over_rs", "rs_over_DV")
 
 @register_likelihood("bao")
 class BAOLikelihood(Likelihood):
-    def __init__(self, name, data, *, cov_scale: float = 1.0):
+    """BAO ratios against the model's full-physics r_d.
+
+    ``rd_rescale`` multiplies r_d for a dataset published with another
+    sound-horizon convention: 6dFGS (Beutler et al. 2011) quoted r_s/D_V with the
+    Eisenstein & Hu (1998) fitting-formula r_s, which is 1.027369826 times a
+    Boltzmann code's r_drag for its fiducial cosmology (the factor Cobaya's
+    ``rs_rescale`` and MontePython apply). It is set by the dataset's spec.
+    """
+
+    options = ("rd_rescale",)
+
+    def __init__(self, name, data, *, cov_scale: float = 1.0, rd_rescale: float = 1.0):
         super().__init__(name, data, cov_scale=cov_scale)
+        if not (math.isfinite(rd_rescale) and rd_rescale > 0.0):
+            raise DataError(
+                f"{name}: rd_rescale must be a positive number, got {rd_rescale!r};"
+                " fix the dataset's options"
+            )
+        self.rd_rescale = float(rd_rescale)
         self.z = np.asarray(data.z, dtype=float)
         self.values = np.asarray(data.values, dtype=float)
         kinds = np.asarray(data.kinds)
@@ -33,11 +51,15 @@ class BAOLikelihood(Likelihood):
     def n_data(self) -> int:
         return self.values.size
 
+    @property
+    def convention(self) -> str | None:
+        return None if self.rd_rescale == 1.0 else f"rd_rescale={self.rd_rescale!r}"
+
     def theory(self, bg: Background) -> np.ndarray:
         dm = bg.comoving_distance_planned(self._plan)
         dh = C_KM_S / bg.H(self.z)
         dv = np.cbrt(self.z * dm * dm * dh)
-        rd = bg.r_drag
+        rd = bg.r_drag * self.rd_rescale
         by_kind = {
             "DM_over_rs": dm / rd,
             "DH_over_rs": dh / rd,

@@ -44,6 +44,12 @@ class Likelihood(ABC):
     """chi^2 of one dataset given a background."""
 
     kind: str = ""
+    #: Names the keyword options a dataset spec may pass to this kind (see DatasetSpec.options).
+    options: tuple[str, ...] = ()
+    #: How this likelihood turns a model into its observables, when that is a choice the
+    #: data's authors made (stored with every fit, so results made under another convention
+    #: can be recognised); None when the observables are unambiguous.
+    convention: str | None = None
 
     def __init__(self, name: str, data: Any, *, cov_scale: float = 1.0):
         self.name = name

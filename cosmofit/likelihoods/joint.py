@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cosmofit.errors import PhysicsError
+from cosmofit.errors import DataError, PhysicsError
 from cosmofit.likelihoods.base import Likelihood, likelihood_class
 from cosmofit.models.registry import Model, get_model
 from cosmofit.physics.background import Background
@@ -52,6 +52,11 @@ class JointLikelihood:
     @property
     def datasets(self) -> list[str]:
         return [c.name for c in self.components]
+
+    @property
+    def conventions(self) -> dict[str, str]:
+        """Each dataset's observable convention, where it has one (stored in provenance)."""
+        return {c.name: c.convention for c in self.components if c.convention is not None}
 
     @property
     def n_data(self) -> int:
@@ -169,6 +174,14 @@ def load_likelihood(
     for spec in resolve_datasets(datasets):
         loaded = load_dataset(spec, verify=verify)
         cls = likelihood_class(spec.kind)
-        components.append(cls(spec.name, loaded.data, cov_scale=cov_scale))
+        options = spec.likelihood_options
+        unknown = sorted(set(options) - set(cls.options))
+        if unknown:
+            allowed = ", ".join(cls.options) or "none"
+            raise DataError(
+                f"{spec.name}: unknown likelihood option {unknown[0]!r} for a {spec.kind} "
+                f"dataset (allowed: {allowed}); fix the dataset's spec"
+            )
+        components.append(cls(spec.name, loaded.data, cov_scale=cov_scale, **options))
         hashes[spec.name] = spec.sha256
     return JointLikelihood(model_obj, components, cov_scale=cov_scale, dataset_sha256=hashes)

@@ -93,3 +93,42 @@ def test_report_numbers_are_checked(run_cli, cli_env, tmp_path):
     run_cli("optimize", "cmb", "--model", "lcdm", check=True)  # the page is now out of date
     rows = {r["name"]: r for r in json.loads(run_cli("validate", "--json").stdout)["rows"]}
     assert rows["report"]["status"] == "warning"
+
+
+def test_regression_explains_runs_made_under_an_earlier_cmb_convention(run_cli, cli_env, tmp_path):
+    store = tmp_path / "store"
+    cli_env["COSMOFIT_STORE"] = str(store)
+    run_cli("optimize", "cmb,sixdf", "--model", "lcdm", "--params", "H0,Om0,Obh2", check=True)
+    history = store / "lcdm.history.jsonl"
+    record = json.loads(history.read_text().splitlines()[-1])
+    assert record["provenance"]["conventions"] == {
+        "planck18_priors": "chen2019-authors-recipe",
+        "sixdf": "rd_rescale=1.027369826",
+    }
+    # The same run as an earlier release stored it: no conventions recorded, and the
+    # CMB best fit of the full-physics sound horizon (H0 67.71 rather than 67.29).
+    del record["provenance"]["conventions"]
+    record["final"]["H0"] += 0.42
+    history.write_text(json.dumps(record) + "\n")
+    proc = run_cli("validate", "--regression", "--json")
+    rows = {row["name"]: row for row in json.loads(proc.stdout)["rows"]}
+    regression = rows["regression"]
+    assert regression["status"] == "warning", regression
+    summary = regression["summary"]
+    assert "planck18_priors: an earlier convention (not recorded) -> chen2019-authors-recipe" in (
+        summary
+    )
+    assert "sixdf: an earlier convention (not recorded) -> rd_rescale=1.027369826" in summary
+    assert "differ by design" in summary
+    assert "cosmofit optimize planck18_priors,sixdf --model lcdm" in summary
+    assert proc.returncode == 0
+
+
+def test_convention_changes_lists_only_what_moved():
+    from cosmofit.validation import convention_changes
+
+    now = {"planck18_priors": "chen2019-authors-recipe"}
+    assert convention_changes(dict(now), now) == []
+    assert convention_changes({}, now) == ["planck18_priors: none -> chen2019-authors-recipe"]
+    assert convention_changes(None, {}) == []
+    assert convention_changes({"sixdf": "rd_rescale=1.1"}, {}) == ["sixdf: rd_rescale=1.1 -> none"]

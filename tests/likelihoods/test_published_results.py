@@ -47,12 +47,25 @@ def hessian_sigma(objective, x, steps):
     return np.sqrt(np.diag(np.linalg.inv(hess / 2.0)))
 
 
-def test_planck_priors_are_fitted_exactly():
+#: Planck 2018 VI, Table 2, TT,TE,EE+lowE means (the chains the priors were compressed from).
+PLANCK18_MEANS = {"H0": 67.27, "Om0": 0.3166, "Obh2": 0.02236}
+PLANCK18_H0_SIGMA = 0.60
+
+
+def test_planck_priors_give_planck_means_chi2_near_zero():
+    # The priors summarise Planck's chains: Planck's own means must sit at their centre.
+    assert cosmofit.load_likelihood("cmb", "lcdm").chi2(PLANCK18_MEANS) < 0.5
+
+
+def test_planck_priors_are_fitted_exactly_at_planck_values():
     likelihood = cosmofit.load_likelihood("cmb", "lcdm")
-    x, chi2, _ = best_fit(likelihood, ["H0", "Om0", "Obh2"], [67.4, 0.315, 0.02237])
+    x, chi2, objective = best_fit(likelihood, ["H0", "Om0", "Obh2"], [67.4, 0.315, 0.02237])
     assert chi2 < 1e-6
-    assert x[0] == pytest.approx(67.7, abs=0.3)
-    assert x[1] == pytest.approx(0.316, abs=0.004)
+    # Planck 2018: H0 = 67.27 +- 0.60, Om0 = 0.3166 +- 0.0084
+    assert x[0] == pytest.approx(PLANCK18_MEANS["H0"], abs=0.3 * PLANCK18_H0_SIGMA)
+    assert x[1] == pytest.approx(PLANCK18_MEANS["Om0"], abs=0.3 * 0.0084)
+    sigma = hessian_sigma(objective, x, [0.05, 0.0005, 1e-5])
+    assert sigma[0] == pytest.approx(PLANCK18_H0_SIGMA, rel=0.1)
 
 
 def test_desi_dr2_bao_alone():
