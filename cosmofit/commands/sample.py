@@ -22,7 +22,7 @@ from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stderr, s
 HELP = """Sample the posterior of MODEL's parameters on DATASETS.
 
 Priors are flat within each parameter's hard bounds unless narrowed in the
-configuration ([priors.lcdm] H0 = [60, 80], Obh2 = {mean = 0.02218, sigma =
+configuration (\\[priors.lcdm] H0 = [60, 80], Obh2 = {mean = 0.02218, sigma =
 0.00055}) or by --prior P=LO:HI / --prior P~MEAN,SIGMA (which win). Walkers
 start around the stored best fit and its Hessian errors when the store has
 one for these parameters and data, else around a short optimization.
@@ -32,9 +32,9 @@ walkers as tasks on the compute engine, in segments appended to the chain
 files as they finish; R-1 (Gelman-Rubin, per parameter), the autocorrelation
 time and the effective sample size are measured after every round, and the
 burn-in (a few autocorrelation times) is removed automatically.
---until-converged stops at R-1 < [sampling] target_r_minus_one (0.01) with
+--until-converged stops at R-1 < \\[sampling] target_r_minus_one (0.01) with
 ESS >= min_ess (400); a run that stops unconverged says so. --sampler nested
-runs nautilus (pip install 'cosmofit-cli[nested]') for the evidence ln Z.
+runs nautilus (pip install 'cosmofit-cli\\[nested]') for the evidence ln Z.
 
 Results go to DIR (--out, by default <store>/samples/MODEL-DATASETS-<UTC>): a
 GetDist root (chain_N.txt, chain.paramnames, chain.ranges,
