@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from cosmofit.jsonsafe import json_safe
 
 #: Version 2 added parameters, datasets, comparison, chi2_history and fit criteria;
-#: version 3 added profiles and warnings.
-SUMMARY_SCHEMA_VERSION = 3
+#: version 3 added profiles and warnings; version 4 added samples and evidence.
+SUMMARY_SCHEMA_VERSION = 4
 SUMMARY_NAME = "optimization_summary.json"
 RECENT_HISTORY = 10
 #: Newest optimizations kept in each model's chi2 history (bounds the file size).

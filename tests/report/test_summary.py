@@ -26,6 +26,8 @@ TOP_KEYS = {
     "plot_datasets",
     "cross_model_consistency",
     "profiles",
+    "samples",
+    "evidence",
     "warnings",
 }
 MODEL_KEYS = {
@@ -50,7 +52,7 @@ def summary(filled_store) -> dict:
 
 
 def test_schema_keys(summary):
-    assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION == 3
+    assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION == 4
     assert set(summary) == TOP_KEYS
     assert set(summary["models"]) == {"lcdm", "pbuf"}
     for section in summary["models"].values():
