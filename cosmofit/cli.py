@@ -26,6 +26,7 @@ from cosmofit.commands import jackknife as jackknife_commands
 from cosmofit.commands import optimize as optimize_commands
 from cosmofit.commands import profile as profile_commands
 from cosmofit.commands import report as report_commands
+from cosmofit.commands import sample as sample_commands
 from cosmofit.commands import store as store_commands
 from cosmofit.commands import tension as tension_commands
 from cosmofit.commands import validate as validate_commands
@@ -147,6 +148,7 @@ report_commands.register(app)
 profile_commands.register(app)
 jackknife_commands.register(app)
 tension_commands.register(app)
+sample_commands.register(app)
 validate_commands.register(app)
 app.add_typer(store_commands.app, name="store")
 app.add_typer(data_commands.app, name="data")

@@ -127,6 +127,18 @@ class ComputeConfig(_Section):
     worker_timeout: float = Field(default=300.0, gt=0, allow_inf_nan=False)
 
 
+class SamplingConfig(_Section):
+    """[sampling]: how ``cosmofit sample`` samples and when it calls a run converged."""
+
+    sampler: Literal["emcee", "nested"] = "emcee"
+    chains: int = Field(default=4, ge=2)
+    walkers: int | None = Field(default=None, ge=4)
+    target_r_minus_one: float = Field(default=0.01, gt=0)
+    min_ess: float = Field(default=400.0, ge=0)
+    max_steps: int = Field(default=20000, ge=1)
+    live_points: int = Field(default=1000, ge=50)
+
+
 class CosmofitConfig(_Section):
     """The whole configuration; TOML tables map onto these sections."""
 
@@ -136,6 +148,9 @@ class CosmofitConfig(_Section):
     parameters_per_model: dict[str, dict[str, float]] = Field(default_factory=dict)
     consistency: ConsistencyConfig = Field(default_factory=ConsistencyConfig)
     compute: ComputeConfig = Field(default_factory=ComputeConfig)
+    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+    #: ``[priors.<model>]``: NAME = [LO, HI] or {mean = M, sigma = S}
+    priors: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def optimize_parameters(self, model: str) -> list[str] | None:
         choice = self.optimization.per_model.get(model)
@@ -567,6 +582,48 @@ def fit_settings(
         optimize=optimize,
         freeze=effective.frozen_parameters(model) if optimize is not None else [],
         save=save,
+    )
+
+
+def sample_settings(effective: EffectiveConfig, model: str, **flags: Any):
+    """:class:`~cosmofit.fitting.sample.SampleSettings` from the configuration and the flags.
+
+    ``[priors.<model>]`` entries are checked here so a bad one names its source.
+    """
+    from cosmofit.errors import UsageError
+    from cosmofit.fitting.priors import config_prior
+    from cosmofit.fitting.sample import SampleSettings
+    from cosmofit.models.registry import get_model
+    from cosmofit.settings import make_settings
+
+    name = get_model(model).name
+    configured = {}
+    for param, value in effective.config.priors.get(name, {}).items():
+        try:
+            configured[param] = config_prior(param, value, f"[priors.{name}]")
+        except UsageError as error:
+            key = f"priors.{name}.{param}"
+            nested = [k for k in effective.sources if k.startswith(key + ".")]
+            raise _with_source(effective, nested[0] if nested else key, error) from None
+    run, sampling = effective.config.run, effective.config.sampling
+    cov_scale = flags.pop("cov_scale", None)
+    return make_settings(
+        SampleSettings,
+        model=name,
+        overrides={**effective.parameter_overrides(name), **flags.pop("overrides", {})},
+        configured_priors=configured,
+        sampler=sampling.sampler,
+        chains=sampling.chains,
+        walkers=sampling.walkers,
+        target_r_minus_one=sampling.target_r_minus_one,
+        min_ess=sampling.min_ess,
+        max_steps=sampling.max_steps,
+        live_points=sampling.live_points,
+        cov_scale=(
+            cov_scale if cov_scale is not None else effective.config.optimization.covariance_scaling
+        ),
+        store=run.store,
+        **flags,
     )
 
 

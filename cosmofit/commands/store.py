@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,7 +24,8 @@ app = typer.Typer(
         "Examples:\n\n"
         "  cosmofit store show\n\n"
         "  cosmofit store history lcdm --limit 5\n\n"
-        "  cosmofit store restore lcdm --run 20261130T2059   (any unique prefix of a run id)"
+        "  cosmofit store restore lcdm --run 20261130T2059   (any unique prefix of a run id)\n\n"
+        "  cosmofit store export 20261130T101502Z-3fa9c1 --format cobaya"
     ),
     no_args_is_help=True,
 )
@@ -120,7 +122,7 @@ def history(
     store: StoreOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """Every optimization and restore of a model, oldest first, with full run ids.
+    """Every optimization, restore and sampling run of a model, oldest first, with full run ids.
 
     Examples:
 
@@ -130,14 +132,23 @@ def history(
     """
     from cosmofit.errors import UsageError
     from cosmofit.models.registry import get_model
+    from cosmofit.store.samples import read_sample_records
 
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1, got {limit}")
     st = _open(store)
-    records = st.get_optimization_history(get_model(model).name, limit=limit)
+    name = get_model(model).name
+    records = st.get_optimization_history(name)
+    samples, problems = read_sample_records(st.root, name)
+    st.warnings.extend(problems)
     _print_warnings(st)
+    merged = sorted([*records, *samples], key=lambda r: r.timestamp)
+    if limit is not None:
+        merged = merged[-limit:]
+    records = [r for r in merged if r.kind != "sample"]
+    samples = [r for r in merged if r.kind == "sample"]
     if json_output:
-        print_json(records)
+        print_json(merged)
         return
     from rich import box
     from rich.table import Table
@@ -160,6 +171,32 @@ def history(
             fmt(r.chi2),
         )
     keep_whole(table, "run", "chi2 start", "chi2")
+    stdout().print(table)
+    if samples:
+        render_sample_runs(model, samples)
+
+
+def render_sample_runs(model: str, samples) -> None:
+    """The sampling runs of a model: convergence, evidence and where the chains are."""
+    from rich.table import Table
+
+    table = Table(title=f"{model} sampling runs ({len(samples)})")
+    for column in ("run", "timestamp", "datasets", "sampler", "sampled", "converged", "ln Z"):
+        table.add_column(column)
+    for r in samples:
+        converged = "yes" if r.converged else "NO"
+        if r.r_minus_one is not None:
+            converged += f" (R-1 {r.r_minus_one:.3g})"
+        log_z = "-" if r.log_z is None else f"{r.log_z:.3f} +- {fmt(r.log_z_error, 2)}"
+        table.add_row(
+            r.run_id,
+            r.timestamp,
+            plain(r.dataset_tag),
+            r.sampler,
+            ",".join(r.sampled),
+            converged,
+            log_z,
+        )
     stdout().print(table)
 
 
@@ -243,3 +280,41 @@ def path(store: StoreOpt = None, json_output: JsonOpt = False) -> None:
         print_json({"store": str(root)})
         return
     typer.echo(str(root))
+
+
+@app.command("export")
+def export(
+    run: Annotated[str, typer.Argument(help="Run id of an optimization (`store history`).")],
+    format_: Annotated[
+        str, typer.Option("--format", help="getdist (cosmofit names) or cobaya (Cobaya's names).")
+    ] = "getdist",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Directory for the files (default: here).")
+    ] = None,
+    store: StoreOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Write RUN.minimum (best fit, GetDist/CosmoMC format) and RUN.covmat (inverse Hessian).
+
+    The covariance is the inverse Hessian of chi2/2 at the stored best fit, so a
+    Cobaya or MontePython run can start from it (e.g. Cobaya's `covmat:` and
+    `ref:` from the .minimum). Parameters the Hessian leaves unconstrained are
+    left out of the .covmat and listed.
+
+    Example: cosmofit store export 20261130T101502Z-3fa9c1 --format cobaya --out seeds/
+    """
+    from cosmofit.fitting.export import export_run
+
+    st = _open(store)
+    result = export_run(st, run, format_, out or Path.cwd())
+    _print_warnings(st)
+    if json_output:
+        print_json(result)
+        return
+    for path in result.files:
+        stdout().print(plain(f"wrote {path}"))
+    if result.left_out:
+        stderr().print(
+            f"[yellow]warning[/yellow]: left out of the .covmat (unconstrained): "
+            f"{plain(', '.join(result.left_out))}"
+        )

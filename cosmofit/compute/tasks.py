@@ -94,7 +94,14 @@ def _finite(value: float) -> float | None:
 
 
 def run_task(task: Task) -> TaskResult:
-    """Run one task here (in a worker or in the calling process)."""
+    """Run one task here (in a worker or in the calling process).
+
+    A task of another method (e.g. an MCMC segment) brings its own ``run()``; the
+    engine only needs its ``key`` and ``digest``.
+    """
+    own = getattr(task, "run", None)
+    if own is not None:
+        return own()
     from cosmofit.fitting.optimizer import ParameterOptimizer
 
     pin_process_blas()

@@ -86,6 +86,7 @@ def render_html(
     plots: list[Plot],
     summary_name: str,
     profile_plots: list[Plot] | None = None,
+    sample_plots: list[dict[str, Plot]] | None = None,
 ) -> str:
     """The page for ``summary``; its file ``summary_name`` hashes to ``summary_sha256``.
 
@@ -96,6 +97,10 @@ def render_html(
 
     if profile_plots is None:
         profile_plots = render_profile_plots(summary)
+    if sample_plots is None:
+        from cosmofit.report.samples import render_sample_plots
+
+        sample_plots = render_sample_plots(summary)
     if len(profile_plots) != len(summary["profiles"]):
         raise ValueError("render_html needs one profile plot per profile in the summary")
 
@@ -122,6 +127,7 @@ def render_html(
             fitted=fitted,
             plots=plots,
             profile_plots=profile_plots,
+            sample_plots=sample_plots,
             provenance={m: provenance_rows(summary, m) for m in fitted},
             val=val,
             fit_value=fit_value,

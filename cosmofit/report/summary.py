@@ -25,8 +25,9 @@ from cosmofit.safeio import RUN_REPORT_LIMIT, UnreadableFile, read_json_bounded,
 
 #: Version 2 added parameters, datasets, comparison, chi2_history and fit criteria;
 #: version 3 added profiles and warnings; version 4 replaced the cross-model consistency
-#: check by the same-data comparison and covers every registered model.
-SUMMARY_SCHEMA_VERSION = 4
+#: check by the same-data comparison and covers every registered model; version 5
+#: added samples and evidence.
+SUMMARY_SCHEMA_VERSION = 5
 SUMMARY_NAME = "optimization_summary.json"
 RECENT_HISTORY = 10
 #: Newest optimizations kept in each model's chi2 history (bounds the file size).
@@ -280,6 +281,10 @@ def build_summary(store, models: tuple[str, ...] | None = None) -> dict:
         for model in models
         for r in unapplied[model]
     ]
+    from cosmofit.report.samples import evidence_table, sample_runs
+
+    samples, sample_warnings = sample_runs(Path(store.root))
+    warnings += sample_warnings
     summary = {
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "generated": utc_now(),
@@ -290,6 +295,8 @@ def build_summary(store, models: tuple[str, ...] | None = None) -> dict:
         "plot_datasets": plots,
         "same_data_comparison": same_data_comparison(histories)["tables"],
         "profiles": profiles,
+        "samples": samples,
+        "evidence": evidence_table(samples),
         "warnings": warnings,
     }
     return json_safe(summary)

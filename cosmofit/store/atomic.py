@@ -119,11 +119,24 @@ def append_line(path: Path | str, line: str) -> None:
     """
     if "\n" in line:
         raise ValueError("a history line must not contain a newline")
+    append_lines(path, [line])
+
+
+def append_lines(path: Path | str, lines: list[str]) -> None:
+    """Append several lines in one ``write`` call and sync them (a chain segment).
+
+    A kill leaves the lines before the call, or all of them, or, only on a torn
+    write, an unterminated tail that readers drop.
+    """
+    if any("\n" in line for line in lines):
+        raise ValueError("an appended line must not contain a newline")
+    if not lines:
+        return
     path = Path(path)
     created = not path.exists()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _NEW_FILE_MODE)
     try:
-        _write_all(fd, (line + "\n").encode("utf-8"))
+        _write_all(fd, ("\n".join(lines) + "\n").encode("utf-8"))
         os.fsync(fd)
     finally:
         os.close(fd)

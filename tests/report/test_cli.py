@@ -44,7 +44,7 @@ def test_report_json(filled):
     payload = json.loads(result.stdout)
     assert payload["html_file"] is None
     assert Path(payload["summary_file"]) == filled / "reports" / "optimization_summary.json"
-    assert payload["summary"]["schema_version"] == 4
+    assert payload["summary"]["schema_version"] == 5
     assert payload["summary"]["comparison"]["comparable"] is True
     assert json.loads(Path(payload["summary_file"]).read_text()) == payload["summary"]
 

@@ -53,7 +53,7 @@ def test_profile_run_lands_in_the_store(profiled):
 def test_report_has_the_profile_section(profiled, tmp_path):
     root = copy_store(profiled, tmp_path)
     summary, page, html, summary_file = report(root)
-    assert summary["schema_version"] == 4
+    assert summary["schema_version"] == 5
     assert summary["warnings"] == []
     (entry,) = summary["profiles"]
     stored = json.loads((profiled.run / "profile.json").read_text())

@@ -26,6 +26,8 @@ TOP_KEYS = {
     "plot_datasets",
     "same_data_comparison",
     "profiles",
+    "samples",
+    "evidence",
     "warnings",
 }
 MODEL_KEYS = {
@@ -53,7 +55,7 @@ def summary(filled_store) -> dict:
 def test_schema_keys(summary):
     from cosmofit.models.registry import available_models
 
-    assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION == 4
+    assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION == 5
     assert set(summary) == TOP_KEYS
     assert set(summary["models"]) == set(available_models())  # every registered model
     for model, section in summary["models"].items():
