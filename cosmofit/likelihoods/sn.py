@@ -36,9 +36,13 @@ CHEBYSHEV_NODES = 40
 
 
 def chebyshev_nodes(low: float, high: float, k: int) -> np.ndarray:
-    """The k Chebyshev points of the first kind on [low, high], ascending."""
+    """The k Chebyshev points of the first kind, stretched so the outer two are low and high.
+
+    Every datum then lies between two nodes: the interpolant never extrapolates
+    (a steep f just beyond the last node would make extrapolation unreliable).
+    """
     theta = np.pi * (np.arange(k) + 0.5) / k
-    return 0.5 * (low + high) - 0.5 * (high - low) * np.cos(theta)
+    return 0.5 * (low + high) - 0.5 * (high - low) * np.cos(theta) / np.cos(theta[0])
 
 
 def lagrange_matrix(nodes: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -73,7 +77,9 @@ class SupernovaLikelihood(Likelihood):
         self._uu = float(self._u @ self._u)
         if exact:
             self.covariance = covariance
-            self._plan = GridPlan.for_redshifts(self.z_cos)
+            nodes = chebyshev_nodes(self.z_cos.min(), self.z_cos.max(), CHEBYSHEV_NODES)
+            self._plan = GridPlan.for_redshifts(np.concatenate([self.z_cos, nodes]))
+            self._n = self.z_cos.size
             self._log_one_plus_zhel = np.log10(1.0 + self.z_hel)
             return
         # Compressed form: the dense covariance is not kept (exact=True keeps it).
@@ -106,7 +112,7 @@ class SupernovaLikelihood(Likelihood):
 
     def _residual(self, bg: Background) -> np.ndarray:
         """m - mu_th at every supernova (dense form)."""
-        dm = bg.transverse_distance_planned(self._plan)
+        dm = bg.transverse_distance_planned(self._plan)[..., : self._n]
         mu = 5.0 * (np.log10(dm) + self._log_one_plus_zhel) + 25.0
         return self.m - mu
 
