@@ -50,9 +50,9 @@ CHEBYSHEV_NODES = 40
 TAIL_COEFFICIENTS = 4
 #: A point whose |tail| * sqrt(1 + chi^2) exceeds this is evaluated with the dense form
 #: (|tail| the 2-norm of the last TAIL_COEFFICIENTS coefficients, chi^2 unscaled).
-#: Measured on the 1250 box points per dataset and model of the tests (pantheon+ and
+#: Measured on the 2000 box points per dataset and model of the tests (pantheon+ and
 #: union3, every model; benchmarks/sn_fallback_threshold.py): wherever the two forms
-#: differ by more than rounding (|delta chi^2| > 1e-7) |delta chi^2| <= 110 x the
+#: differ by more than rounding (|delta chi^2| > 1e-7), |delta chi^2| <= 97 x the
 #: estimate, so at this threshold the interpolation adds at most ~1e-8, 100x below
 #: the 1e-6 target. Ordinary points sit near 1e-12 (median 9e-13) and keep the fast
 #: path; about 3% of the box points, all at extreme corners, take the dense one.
