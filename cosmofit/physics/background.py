@@ -275,6 +275,11 @@ class Background:
         """Number of parameter points."""
         return int(np.shape(self.H0)[0]) if self.batched else 1
 
+    def subset(self, rows: np.ndarray) -> Background:
+        """The points ``rows`` of a batch as a new batch (nothing evaluated yet)."""
+        params = {k: v[rows] if isinstance(v, np.ndarray) else v for k, v in self.params.items()}
+        return Background(self.model, params)
+
     # -- expansion rate ---------------------------------------------------------------
     def _e2(self, z) -> np.ndarray:
         """E(z)^2, checked: non-positive or NaN raises for one point, is NaN in a batch."""

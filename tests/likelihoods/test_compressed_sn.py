@@ -14,11 +14,13 @@ import pytest
 
 import cosmofit
 from cosmofit.models.registry import Model, available_models, get_model
+from cosmofit.physics.background import SHARED_IN_BATCH, Background
 
 SN_DATASETS = ("pantheon+", "union3")
 POINTS_PER_CASE = 1000
 #: points drawn per case; corners with curvature or heavy neutrinos are often unphysical
-BOX_POINTS = 1250
+#: (w0wa keeps only about 60% of its box), so draw enough for POINTS_PER_CASE finite ones
+BOX_POINTS = 2000
 TOLERANCE = 1e-6
 
 
@@ -75,9 +77,57 @@ def test_compressed_sn_profiled_magnitude_matches_dense_form(dataset):
         assert compressed.derived(point)[key] == pytest.approx(dense.derived(point)[key], abs=1e-9)
 
 
+#: pantheon+/wcdm where E^2 nearly vanishes at z ~ 0.5: the interpolant alone is off by 0.5
+STEEP_WCDM = dict(H0=139.7, Om0=0.175, w=-3.0, Ok0=-0.3, mnu=0.0)
+
+
 def test_compressed_form_does_not_keep_the_dense_covariance():
     compressed = cosmofit.load_likelihood("pantheon+", "lcdm").components[0]
     dense = cosmofit.load_likelihood("pantheon+", "lcdm", exact=True).components[0]
     assert compressed.data is None and not hasattr(compressed, "covariance")
     assert dense.covariance.size == 1590
     assert math.isfinite(dense.chi2(cosmofit.background("lcdm")))
+    for point in ({}, {"H0": 73.0, "Om0": 0.33}, {"Om0": 0.25, "Ok0": 0.05, "mnu": 0.1}):
+        assert math.isfinite(compressed.chi2(cosmofit.background("lcdm", **point)))
+    assert compressed._dense is None  # ordinary points never build the dense form
+
+
+def test_a_point_the_interpolant_cannot_follow_takes_the_dense_form():
+    compressed = cosmofit.load_likelihood("pantheon+", "wcdm")
+    dense = cosmofit.load_likelihood("pantheon+", "wcdm", exact=True)
+    sn = compressed.components[0]
+    f = sn._node_values(compressed.background(STEEP_WCDM)[0])
+    alone = float(sn._compressed(f)[0])
+    assert abs(alone - dense.chi2(STEEP_WCDM)) > 0.1  # what the check guards against
+    assert sn._dense is None
+    assert compressed.chi2(STEEP_WCDM) == dense.chi2(STEEP_WCDM)
+    assert sn._dense is not None  # built on first need
+
+
+def test_batched_points_in_doubt_take_the_dense_form_row_by_row():
+    """mnu, Neff, Tcmb shared, so the points run as one batch; only rows in doubt are redone."""
+    model = get_model("wcdm")
+    drawn = [*box_points(model, 400, seed=11), STEEP_WCDM]
+    compressed = cosmofit.load_likelihood("pantheon+", "wcdm")
+    dense = cosmofit.load_likelihood("pantheon+", "wcdm", exact=True)
+    sn = compressed.components[0]
+    points = []
+    for point in drawn:
+        point = model.complete({k: v for k, v in point.items() if k not in SHARED_IN_BATCH})
+        if compressed.background(point)[0] is not None:  # bounds and the model's own conditions
+            points.append(point)
+    whole = Background(model, {k: np.array([p[k] for p in points]) for k in model.param_names})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bg = whole.subset(np.arange(len(points)))
+        rr, doubtful = sn._compressed(sn._node_values(bg))
+        assert 0 < doubtful.sum() < len(points) // 4
+        batched = sn.chi2_points(bg)
+        reference = dense.components[0].chi2_points(bg)
+    finite = np.isfinite(reference)
+    assert np.array_equal(np.isfinite(batched), finite) and finite.sum() > 200
+    assert np.max(np.abs(batched - reference)[finite]) <= TOLERANCE
+    assert np.array_equal(batched[~doubtful], rr[~doubtful], equal_nan=True)  # the fast path
+    redone = doubtful & finite  # the dense form's value, up to the rounding of its batched solve
+    assert np.allclose(batched[redone], reference[redone], rtol=1e-11, atol=0)
+    singles = compressed.chi2_batch(points)
+    assert np.allclose(singles[finite], batched[finite], rtol=0, atol=TOLERANCE)
