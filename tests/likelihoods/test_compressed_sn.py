@@ -16,7 +16,7 @@ import cosmofit
 from cosmofit.models.registry import Model, available_models, get_model
 from cosmofit.physics.background import SHARED_IN_BATCH, Background
 
-SN_DATASETS = ("pantheon+", "union3")
+SN_DATASETS = ("pantheon+", "union3", "des_dovekie")
 POINTS_PER_CASE = 1000
 #: points drawn per case; corners with curvature or heavy neutrinos are often unphysical
 #: (w0wa keeps only about 60% of its box), so draw enough for POINTS_PER_CASE finite ones
