@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cosmofit.errors import OptimizationError, UsageError
-from cosmofit.fitting.hessian import AT_BOUND, hessian
+from cosmofit.fitting.hessian import hessian, resting_on_bound
 from cosmofit.fitting.optimizer import ParameterOptimizer
 from cosmofit.likelihoods.joint import JointLikelihood, load_likelihood
 from cosmofit.likelihoods.prior import check_quantity, quantity
@@ -135,7 +135,7 @@ def _fit_side(
     notes = []
     if not outcome.converged:
         notes.append("the fit did not converge")
-    bounded = [n for n, u in zip(free, u_best, strict=True) if u <= AT_BOUND or u >= 1 - AT_BOUND]
+    bounded = [free[i] for i in resting_on_bound(optimizer.chi2_at, u_best)]
     if bounded:
         notes.append(f"{', '.join(bounded)} at a bound: Gaussian errors are not reliable")
 
