@@ -158,7 +158,7 @@ app.add_typer(config_commands.app, name="config")
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        app(prog_name="cosmofit")
     except CosmofitError as error:  # raised outside a command (e.g. while parsing)
         if _debug_enabled():
             raise

@@ -56,7 +56,7 @@ def test_optimizable_sets():
         "k_sat",
     )
     assert get_model("pbuf").spec("Rmax").scale == "log"
-    assert get_model("w0wa").optimizable == ("H0", "Om0", "Obh2", "ns", "w0", "wa")
+    assert get_model("w0wa").optimizable == ("H0", "Om0", "Obh2", "w0", "wa")
 
 
 @pytest.mark.parametrize("name", ["lcdm", "pbuf", "wcdm", "w0wa"])
