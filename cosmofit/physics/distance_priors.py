@@ -14,12 +14,11 @@ the BAO keep) Planck's own best fit lands ~10 sigma away in l_A. Their recipe:
 * Planck's baseline cosmology, whose Omega_m includes one 0.06 eV neutrino:
   that neutrino is relativistic before decoupling, so it is left out of the
   matter term of the sound-horizon integral (it is inside Omega_r there) and
-  counted as matter in the distance to z*. This is a convention of the data
-  (the priors were compressed at that mass), so it holds whatever the model's
-  own ``mnu``: the recipe sees all of Om0 as matter after decoupling and Om0
-  minus the 0.06 eV neutrino before it. A model's neutrino mass therefore
-  reaches these priors only through Om0 and omega_b, as in the compression;
-  its exact effect on the expansion acts on BAO, supernovae and theta*;
+  counted as matter in the distance to z*. A model with a neutrino mass
+  parameter uses its own ``mnu`` here (0 means massless: nothing is left out);
+  the recipe keeps this simple treatment rather than the exact Fermi-Dirac
+  density of :mod:`cosmofit.physics.neutrinos`, because it is the one the
+  priors were built with;
 * spatial curvature through the model's E(z) and D_M = S_k(D_C), as for every
   distance (:func:`cosmofit.physics.background.transverse_comoving_distance`).
 
@@ -120,13 +119,13 @@ def distance_priors(
     """R, l_A (and z*, r_s(z*), D_M(z*)) of ``model`` at ``params`` by Chen et al.'s recipe.
 
     ``mnu_ev`` is the neutrino mass inside Om0 that the sound-horizon integral
-    leaves out of the matter term: Planck's baseline 0.06 eV, with which the
-    priors were built, unless given.
+    leaves out of the matter term: the model's ``mnu`` if it has one, else
+    Planck's baseline 0.06 eV.
     """
     H0, Om0, omega_b, tcmb = params["H0"], params["Om0"], params["Obh2"], params["Tcmb"]
     batched = np.ndim(H0) > 0
     if mnu_ev is None:
-        mnu_ev = PLANCK_BASELINE_MNU_EV
+        mnu_ev = params.get("mnu", PLANCK_BASELINE_MNU_EV)
     if params.get("mnu", 0.0):
         # The recipe's own neutrino treatment replaces the exact one of the model's E(z).
         params = {**params, "mnu": 0.0}
