@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cosmofit.commands._options import ModelOpt, SetOpt
-from cosmofit.commands._output import JsonOpt, fmt, plain, print_json, stdout
+from cosmofit.commands._output import JsonOpt, fmt, keep_whole, plain, print_json, stdout
 
 HELP = """Parameter-difference significance between two independent data combinations.
 
@@ -91,10 +91,12 @@ def render_tension(result) -> None:
         errors = side.errors()
         table.add_row(
             label,
-            plain("+".join(side.datasets)),
+            plain(" + ".join(side.datasets)),
             fmt(side.chi2_min, 6) if side.fitted else "(prior)",
             *[f"{fmt(side.values[n], 6)} ± {fmt(errors[n], 3)}" for n in result.quantities],
         )
+    # numbers keep their width; the dataset names fold (at '+') instead
+    keep_whole(table, "chi2_min", *(plain(name) for name in result.quantities))
     console.print(table)
     shifts = ", ".join(
         f"{plain(name)} {fmt(move['shift'], 3)} ({fmt(move['shift_sigma_a'], 3)} sigma of A)"
