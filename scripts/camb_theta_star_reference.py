@@ -28,7 +28,20 @@ H0 = (62.0, 67.5, 73.0)
 TCMB = 2.7255
 
 
-def camb_point(omega_b: float, omega_c: float, neff: float, h0: float) -> dict[str, float]:
+#: Points with one massive neutrino (omega_b, omega_c, Neff, H0, mnu [eV]), beyond the
+#: massless box the calibration was fitted in.
+MASSIVE = (
+    (0.0224, 0.120, 3.044, 67.4, 0.06),
+    (0.0222, 0.118, 3.044, 70.0, 0.06),
+    (0.0226, 0.122, 3.044, 66.0, 0.10),
+    (0.0224, 0.120, 3.044, 67.4, 0.15),
+    (0.0222, 0.118, 3.044, 68.0, 0.30),
+)
+
+
+def camb_point(
+    omega_b: float, omega_c: float, neff: float, h0: float, mnu: float = 0.0
+) -> dict[str, float]:
     import camb
 
     pars = camb.CAMBparams()
@@ -36,19 +49,21 @@ def camb_point(omega_b: float, omega_c: float, neff: float, h0: float) -> dict[s
         H0=h0,
         ombh2=omega_b,
         omch2=omega_c,
-        mnu=0.0,
+        mnu=mnu,
         nnu=neff,
-        num_massive_neutrinos=0,
+        num_massive_neutrinos=1 if mnu > 0 else 0,
         TCMB=TCMB,
         omk=0.0,
     )
     derived = camb.get_background(pars).get_derived_params()
     h = h0 / 100.0
+    extra = {"mnu": mnu} if mnu > 0 else {}
     return {
         "H0": h0,
         "Obh2": omega_b,
         "Och2": omega_c,
-        "Om0": (omega_b + omega_c) / h**2,
+        "Om0": (omega_b + omega_c + pars.omnuh2) / h**2,
+        **extra,
         "Neff": neff,
         "Tcmb": TCMB,
         "camb_zstar": derived["zstar"],
@@ -222,11 +237,13 @@ def main() -> int:
         )
     ]
     random = [camb_point(*point) for point in sobol_points(args.random)]
+    massive = [camb_point(*point) for point in MASSIVE]
     document = {
         "generator": f"scripts/camb_theta_star_reference.py, CAMB {camb.__version__}",
         "columns": "camb_100thetastar = 100 r_s(z*)/D_M(z*); camb_rstar_Mpc; camb_zstar",
         "grid": grid,
         "random": random,
+        "massive": massive,
         "compressed_cmb_lcdm": compressed_cmb_lcdm(),
         "compressed_cmb_desi_dr2_lcdm": [compressed_cmb_desi_lcdm(m) for m in (0.0, 0.06)],
     }

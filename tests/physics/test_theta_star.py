@@ -29,6 +29,21 @@ def test_theta_star_matches_camb_within_3e_5(subset):
     assert worst <= 3e-5
 
 
+def test_theta_star_with_a_massive_neutrino():
+    """One massive state (z* takes the cold matter omega_cb): 3e-5 up to 0.15 eV, 1e-4 at 0.3."""
+    for point in REFERENCE["massive"]:
+        bg = background(
+            "lcdm",
+            H0=point["H0"],
+            Om0=point["Om0"],
+            Obh2=point["Obh2"],
+            Neff=point["Neff"],
+            mnu=point["mnu"],
+        )
+        difference = abs(100.0 * theta_star(bg) / point["camb_100thetastar"] - 1.0)
+        assert difference <= (3e-5 if point["mnu"] <= 0.15 else 1e-4), point
+
+
 def test_calibrated_z_star_matches_camb_z_star():
     for point in REFERENCE["grid"] + REFERENCE["random"]:
         omega_m = point["Obh2"] + point["Och2"]
