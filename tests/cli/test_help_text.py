@@ -32,4 +32,6 @@ def test_store_help_shows_the_real_run_id_format():
 
     output = CliRunner().invoke(app, ["store", "--help"]).output
     example = re.search(r"--run (\S+)", output).group(1)
-    assert new_run_id().startswith(example[:9])  # YYYYMMDDT...: a prefix of a real id
+    # YYYYMMDDThhmm...: the shape of a prefix of a real id (any date)
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", new_run_id())
+    assert re.fullmatch(r"\d{8}T\d{2,6}(Z-[0-9a-f]{0,6})?", example), example
