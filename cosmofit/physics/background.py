@@ -199,7 +199,7 @@ def transverse_comoving_distance(dc, ok0, hubble_distance):
         k = math.sqrt(abs(ok0)) / hubble_distance
         return (np.sinh(k * dc) if ok0 > 0.0 else np.sin(k * dc)) / k
     k = np.sqrt(np.abs(ok0)) / hubble_distance
-    k_safe = np.where(k > 0.0, k, 1.0)
+    k_safe = np.where(k > 0.0, k, 1.0 / hubble_distance)  # flat rows: any finite scale
     curved = np.where(ok0 > 0.0, np.sinh(k_safe * dc), np.sin(k_safe * dc)) / k_safe
     return np.where(ok0 == 0.0, dc, curved)
 

@@ -103,3 +103,9 @@ def test_batch_with_different_neutrino_masses_is_evaluated_point_by_point():
     joint = cosmofit.load_likelihood("cmb,bao", "lcdm")
     pts = [{"mnu": m} for m in (0.0, 0.06, 0.3)]
     assert joint.chi2_batch(pts) == pytest.approx([joint.chi2(p) for p in pts], rel=1e-12)
+
+
+def test_a_batch_mixing_flat_open_and_closed_points_equals_single_calls():
+    joint = cosmofit.load_likelihood("cmb,bao,sn", "lcdm")
+    pts = [{"Ok0": ok, "H0": 67.0 + k} for k, ok in enumerate((0.0, 0.05, -0.05, 0.0, 0.2))]
+    assert joint.chi2_batch(pts) == pytest.approx([joint.chi2(p) for p in pts], rel=1e-10)
