@@ -393,11 +393,13 @@ class Background:
     @cached_property
     def _dm_star(self) -> np.ndarray:
         """D_M(z*), computed only when asked for (70 evaluations of E)."""
-        starts = self._panel_limits(self._early["s_star"], *_DM_BREAKS[:-1])
-        ends = self._panel_limits(*_DM_BREAKS)
-        panels = _DM_STAR_RULE.integrate(self, starts, ends)
-        dc = self.hubble_distance * panels.sum(-1, keepdims=True)
-        return self.transverse_distance(dc)
+        return self._transverse_distance_from(self._early["s_star"])
+
+    def _transverse_distance_from(self, s) -> np.ndarray:
+        """D_M [Mpc] to s = (1+z)^-1/2 < 0.1 (a float or a (P, 1) column), by the D_M(z*) panels."""
+        starts = self._panel_limits(s, *_DM_BREAKS[:-1])
+        panels = _DM_STAR_RULE.integrate(self, starts, self._panel_limits(*_DM_BREAKS))
+        return self.transverse_distance(self.hubble_distance * panels.sum(-1, keepdims=True))
 
     def scales_at(self, z):
         """(r_s(z), D_M(z)) [Mpc] at a redshift above 99 that may differ per point.
@@ -406,11 +408,10 @@ class Background:
         same panels as r_s(z*) and D_M(z*) (used for theta* with a calibrated z*).
         """
         s = (1.0 + z) ** -0.5
-        rs = _RS_RULE.integrate(self, self._panel_limits(0.0), self._panel_limits(s))
-        starts = self._panel_limits(s, *_DM_BREAKS[:-1])
-        dc = _DM_STAR_RULE.integrate(self, starts, self._panel_limits(*_DM_BREAKS))
-        rs = self.hubble_distance * rs
-        dm = self.transverse_distance(self.hubble_distance * dc.sum(-1, keepdims=True))
+        rs = self.hubble_distance * _RS_RULE.integrate(
+            self, self._panel_limits(0.0), self._panel_limits(s)
+        )
+        dm = self._transverse_distance_from(s)
         if self.batched:
             return rs, dm
         return float(rs[0]), float(dm[0])
